@@ -1,0 +1,24 @@
+"""Run every benchmark script in this folder (``make bench``), each in its own process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    """Run benchmarks/*.py except helpers (leading underscore) and this file."""
+    failed = 0
+    for script in sorted(HERE.glob("*.py")):
+        if script.name.startswith("_") or script.name == "run.py":
+            continue
+        print(f"== {script.name}", flush=True)
+        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

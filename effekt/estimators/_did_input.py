@@ -1,0 +1,112 @@
+"""Input checks and encodings shared by the classic DiD estimators (effekt.estimators.did).
+
+Messages name the argument, the column, the values found and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from effekt._checks import check_columns, check_frame, check_no_missing, check_numeric
+from effekt.errors import DataError
+
+__all__ = ["codes", "event_times", "show", "validate"]
+
+
+def show(values, limit: int = 3) -> str:
+    """Show up to ``limit`` values for an error message (numpy scalars as Python)."""
+    vals = [v.item() if isinstance(v, np.generic) else v for v in values]
+    shown = ", ".join(repr(v) for v in vals[:limit])
+    return shown + (f", ... ({len(vals)} in all)" if len(vals) > limit else "")
+
+
+def _check_binary(df: pd.DataFrame, column: str, argument: str) -> None:
+    values = df[column]
+    if pd.api.types.is_bool_dtype(values):
+        return
+    if not pd.api.types.is_numeric_dtype(values):
+        raise DataError(
+            f"{argument}={column!r}: column must be 0/1 (numeric or boolean), got dtype "
+            f"{values.dtype}."
+        )
+    bad = pd.unique(values[~values.isin([0, 1])])
+    if len(bad):
+        raise DataError(
+            f"{argument}={column!r}: column must hold only 0 and 1; found {show(sorted(bad))}."
+        )
+
+
+def _check_weights(df: pd.DataFrame, weights: str | None) -> None:
+    if weights is None:
+        return
+    w = df[weights].to_numpy(dtype=float)
+    n_bad = int(np.sum(~np.isfinite(w) | (w < 0)))
+    if n_bad:
+        raise DataError(
+            f"weights={weights!r}: {n_bad} row(s) are negative or not finite (e.g. "
+            f"{show(w[~np.isfinite(w) | (w < 0)])}); weights must be finite and >= 0."
+        )
+    if not np.any(w > 0):
+        raise DataError(f"weights={weights!r}: all weights are zero.")
+
+
+def validate(
+    df,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    binary: dict[str, str],
+    covariates: list[str],
+    cluster: str | None,
+    weights: str | None,
+    extra: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Run the boundary checks shared by the estimators; return ``df`` unchanged."""
+    check_frame("df", df)
+    cols = [outcome, unit, time, *binary.values(), *covariates, cluster, weights, *extra]
+    check_columns(df, cols, table="df")
+    check_numeric(df, [outcome, *covariates] + ([weights] if weights else []), table="df")
+    for argument, column in binary.items():
+        check_no_missing(df, [column], table="df")
+        _check_binary(df, column, argument)
+    needed = [outcome, unit, time, *covariates] + [c for c in (cluster, weights) if c]
+    check_no_missing(df, list(dict.fromkeys(needed)), table="df")
+    _check_weights(df, weights)
+    return df
+
+
+def codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of ``values`` (works for numbers, strings and categories alike)."""
+    codes, _ = pd.factorize(values, sort=True)
+    return codes.astype(np.int64)
+
+
+def event_times(df: pd.DataFrame, time: str, cohort: str, unit: str) -> np.ndarray:
+    """Event time of each row (period positions since cohort); NaN for never treated."""
+    periods = np.sort(pd.unique(df[time]))
+    position = pd.Series(np.arange(len(periods)), index=periods)
+    coh = df[cohort]
+    never = coh.isna() | (coh == 0)
+    treated_cohorts = pd.unique(coh[~never])
+    unknown = [c for c in treated_cohorts if c not in position.index]
+    if unknown:
+        raise DataError(
+            f"cohort={cohort!r}: value(s) {show(sorted(unknown))} are not among the periods of "
+            f"time={time!r} ({show(periods, 4)}); a cohort is the first treated period, "
+            "0 or missing for never treated."
+        )
+    per_unit = coh.where(~never, 0).groupby(df[unit]).nunique()
+    if (per_unit > 1).any():
+        examples = per_unit[per_unit > 1].index[:3].tolist()
+        raise DataError(
+            f"cohort={cohort!r} must be constant within each unit; it varies for "
+            f"{int((per_unit > 1).sum())} unit(s), e.g. {unit}={show(examples)}."
+        )
+    pos_t = position.loc[df[time].to_numpy()].to_numpy(dtype=float)
+    pos_c = np.full(len(df), np.nan)
+    pos_c[~never.to_numpy()] = position.loc[coh[~never].to_numpy()].to_numpy(dtype=float)
+    return pos_t - pos_c

@@ -1,0 +1,499 @@
+"""Classic difference-in-differences: the 2x2 regression, TWFE and the TWFE event study.
+
+These are the textbook estimators, kept for comparison and for designs with a
+single adoption date. Under staggered adoption with effects that vary over
+time or between cohorts, the TWFE coefficient is a weighted average of
+unit-period effects with possibly negative weights (Goodman-Bacon 2021;
+de Chaisemartin & D'Haultfœuille 2020); use
+:func:`effekt.estimators.staggered.att_gt` there. :func:`twfe` and
+:func:`event_study` warn when adoption is staggered.
+
+References
+----------
+Card, D. & Krueger, A. B. (1994). Minimum wages and employment: a case study of
+the fast-food industry in New Jersey and Pennsylvania. *American Economic
+Review* 84(4), 772-793.
+
+Angrist, J. D. & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, ch. 5.
+
+Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment
+timing. *Journal of Econometrics* 225(2), 254-277.
+
+Sun, L. & Abraham, S. (2021). Estimating dynamic treatment effects in event
+studies with heterogeneous treatment effects. *Journal of Econometrics* 225(2),
+175-199.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from linearmodels.panel import PanelOLS
+
+from effekt._checks import as_list, check_positive_int, check_unique
+from effekt.errors import EffektWarning, NotEstimableError, SpecError
+from effekt.estimators._did_input import codes, event_times, validate
+from effekt.estimators.did_results import DiDResult, EventStudyResult, _inference_table
+
+__all__ = ["DiDResult", "EventStudyResult", "did_2x2", "event_study", "twfe"]
+
+_OLS_COV_NOTE = "cluster-robust (CR1: G/(G-1) * (N-1)/(N-K)), statsmodels OLS/WLS"
+_PANEL_COV_NOTE = (
+    "cluster-robust (CR1: G/(G-1) * (N-1)/(N-K), K = non-absorbed regressors; the fixed "
+    "effects are not counted), linearmodels PanelOLS"
+)
+
+
+def did_2x2(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    post: str,
+    covariates: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    weights: str | None = None,
+) -> DiDResult:
+    """Estimate the canonical 2x2 difference-in-differences by regression.
+
+    Fits ``outcome ~ 1 + treated + post + treated:post [+ covariates]`` by OLS
+    (WLS with ``weights``) and reports the coefficient on ``treated:post`` with
+    a cluster-robust standard error (Card & Krueger 1994; Angrist & Pischke
+    2009, ch. 5). Works on panels (a unit observed before and after) and on
+    repeated cross-sections (each ``unit`` seen once or a few times).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit and period; not modified.
+    outcome : str
+        Numeric outcome column.
+    unit : str
+        Unit identifier (numbers or strings); the default cluster.
+    time : str
+        Period column; not used in the regression (``post`` defines the periods)
+        but required so the data describe a unit x time layout.
+    treated : str
+        0/1 (or boolean) column: 1 for the treated group, in every period.
+    post : str
+        0/1 (or boolean) column: 1 in the post-treatment period(s).
+    covariates : str or sequence of str, optional
+        Numeric control columns added linearly (encode categories as dummies).
+    cluster : str, optional
+        Column to cluster on; defaults to ``unit``. With repeated
+        cross-sections where no unit repeats, clustering on ``unit`` gives
+        heteroskedasticity-robust (HC1-type) standard errors.
+    weights : str, optional
+        Non-negative weight column (WLS).
+
+    Returns
+    -------
+    DiDResult
+        ``method="2x2"``, ``term="treated:post"``.
+
+    Raises
+    ------
+    DataError
+        Missing columns, a non-numeric outcome or covariate, ``treated``/``post``
+        not 0/1, missing values (with counts) or negative weights.
+
+    Notes
+    -----
+    The covariance is statsmodels' ``cov_type="cluster"`` with its default
+    small-sample factor ``G/(G-1) * (N-1)/(N-K)`` (Stata's ``vce(cluster)``);
+    inference uses t with ``G - 1`` degrees of freedom.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from effekt.estimators.did import did_2x2
+    >>> units = np.repeat(np.arange(40), 2)
+    >>> df = pd.DataFrame({"unit": units, "year": np.tile([2019, 2020], 40)})
+    >>> df["treated"] = (df["unit"] < 20).astype(int)
+    >>> df["post"] = (df["year"] == 2020).astype(int)
+    >>> noise = np.cos(np.arange(80))
+    >>> df["y"] = 1.0 + 0.5 * df["treated"] + 0.3 * df["post"] + 2.0 * df["treated"] * df["post"]
+    >>> df["y"] = df["y"] + noise
+    >>> res = did_2x2(df, outcome="y", unit="unit", time="year", treated="treated", post="post")
+    >>> res.nobs, res.n_clusters
+    (80, 40)
+    >>> bool(abs(res.estimate - 2.0) < 1.0)
+    True
+    """
+    covs = as_list(covariates)
+    cluster = unit if cluster is None else cluster
+    validate(
+        df,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        binary={"treated": treated, "post": post},
+        covariates=covs,
+        cluster=cluster,
+        weights=weights,
+    )
+    d = df[treated].to_numpy(dtype=float)
+    p = df[post].to_numpy(dtype=float)
+    cells = {(a, b) for a, b in zip(d, p, strict=True)}
+    if len(cells) < 4:
+        missing = sorted({(a, b) for a in (0.0, 1.0) for b in (0.0, 1.0)} - cells)
+        raise NotEstimableError(
+            "did_2x2 needs rows in all four treated x post cells; none for "
+            + ", ".join(f"{treated}={int(a)}, {post}={int(b)}" for a, b in missing)
+            + "."
+        )
+    names = ["const", treated, post, f"{treated}:{post}", *covs]
+    x = np.column_stack([np.ones(len(df)), d, p, d * p] + [df[c].to_numpy(float) for c in covs])
+    y = df[outcome].to_numpy(dtype=float)
+    groups = codes(df[cluster])
+    if weights is None:
+        model = sm.OLS(y, x)
+    else:
+        model = sm.WLS(y, x, weights=df[weights].to_numpy(dtype=float))
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise NotEstimableError(
+            f"the regressors {names[1:]} are collinear; drop covariates that are constant or "
+            "duplicate the treated/post indicators."
+        )
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    n_clusters = int(groups.max()) + 1
+    df_t = n_clusters - 1
+    table = pd.DataFrame(
+        _inference_table(fit.params, fit.bse, df_t, 0.95),
+        index=pd.Index(["const", "treated", "post", "treated:post", *covs], name="term"),
+    )
+    return DiDResult(
+        method="2x2",
+        term="treated:post",
+        estimate=float(fit.params[3]),
+        std_error=float(fit.bse[3]),
+        df=df_t,
+        nobs=int(len(df)),
+        n_clusters=n_clusters,
+        cluster=cluster,
+        estimand=(
+            "ATT in the post period: change in mean outcome of the treated group minus the "
+            "change in the comparison group"
+            + (" (conditional on covariates, linear)" if covs else "")
+        ),
+        coefficients=table,
+        cov_note=_OLS_COV_NOTE,
+    )
+
+
+def _panel_fit(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    exog: pd.DataFrame,
+    cluster: str,
+    weights: str | None,
+):
+    """Fit PanelOLS with unit and time effects and clustered covariance."""
+    index = pd.MultiIndex.from_arrays(
+        [codes(df[unit]), codes(df[time])], names=["entity", "time"]
+    )
+    y = pd.Series(df[outcome].to_numpy(dtype=float), index=index, name=outcome)
+    x = pd.DataFrame(exog.to_numpy(dtype=float), index=index, columns=list(exog.columns))
+    w = None
+    if weights is not None:
+        w = pd.Series(df[weights].to_numpy(dtype=float), index=index, name=weights)
+    clusters = pd.Series(codes(df[cluster]), index=index, name="cluster")
+    try:
+        model = PanelOLS(y, x, weights=w, entity_effects=True, time_effects=True)
+        fit = model.fit(
+            cov_type="clustered",
+            clusters=clusters,
+            debiased=True,
+            auto_df=False,
+            count_effects=False,
+            group_debias=True,
+        )
+    except ValueError as exc:  # rank deficiency or absorbed regressors
+        raise NotEstimableError(
+            f"two-way fixed effects regression is not estimable: {exc}".strip()
+        ) from exc
+    return fit, int(clusters.max()) + 1
+
+
+def _warn_staggered(n_cohorts: int, function: str) -> None:
+    if n_cohorts > 1:
+        warnings.warn(
+            f"{function}: adoption is staggered ({n_cohorts} treated cohorts). With effects "
+            "that vary over time or between cohorts, the TWFE coefficients are biased "
+            "(negative weights on some unit-periods; Goodman-Bacon 2021, Sun & Abraham "
+            "2021). Use effekt.estimators.staggered.att_gt instead.",
+            EffektWarning,
+            stacklevel=3,
+        )
+
+
+def twfe(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    cluster: str | None = None,
+    weights: str | None = None,
+) -> DiDResult:
+    """Estimate the static two-way fixed effects DiD coefficient.
+
+    Fits ``outcome_it = a_i + l_t + b * treatment_it + e_it`` with
+    linearmodels' ``PanelOLS`` (``entity_effects=True, time_effects=True``)
+    and cluster-robust standard errors (Angrist & Pischke 2009, ch. 5). With a
+    single adoption date this is the generalised DiD; under staggered adoption
+    ``b`` is a weighted average of 2x2 comparisons, some with negative weights
+    (Goodman-Bacon 2021), and an :class:`~effekt.errors.EffektWarning` points to
+    :func:`effekt.estimators.staggered.att_gt`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Panel, one row per unit and period; not modified.
+    outcome : str
+        Numeric outcome column.
+    unit, time : str
+        Unit and period columns (numbers, strings or dates).
+    treatment : str
+        0/1 (or boolean) column: 1 when the unit is treated in that period.
+    cluster : str, optional
+        Column to cluster on; defaults to ``unit``.
+    weights : str, optional
+        Non-negative weight column.
+
+    Returns
+    -------
+    DiDResult
+        ``method="twfe"``, ``term=treatment``.
+
+    Raises
+    ------
+    DataError
+        Missing columns, non-numeric outcome, treatment not 0/1, missing values,
+        duplicate unit-time rows or negative weights.
+    NotEstimableError
+        When the treatment is absorbed by the fixed effects.
+
+    Notes
+    -----
+    The covariance is ``PanelOLS.fit(cov_type="clustered", clusters=...,
+    debiased=True, auto_df=False, count_effects=False, group_debias=True)``:
+    linearmodels' ``debiased`` factor ``N/(N-K)`` times its ``group_debias`` factor
+    ``G/(G-1) * (N-1)/N`` gives Stata's CR1 factor ``G/(G-1) * (N-1)/(N-K)``, with
+    K the non-absorbed regressors (the fixed effects, nested in unit clusters when
+    clustering by unit, are not counted). Inference uses t with ``G - 1``
+    degrees of freedom. A unit counts toward a cohort by its first treated period.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from effekt.estimators.did import twfe
+    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 4), "t": np.tile(np.arange(4), 30)})
+    >>> df["d"] = ((df["unit"] < 10) & (df["t"] >= 2)).astype(int)
+    >>> df["y"] = 0.1 * df["unit"] + 0.2 * df["t"] + 1.5 * df["d"] + np.sin(np.arange(120))
+    >>> res = twfe(df, outcome="y", unit="unit", time="t", treatment="d")
+    >>> res.nobs, res.n_clusters
+    (120, 30)
+    """
+    cluster = unit if cluster is None else cluster
+    validate(
+        df,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        binary={"treatment": treatment},
+        covariates=[],
+        cluster=cluster,
+        weights=weights,
+    )
+    check_unique(df, [unit, time], table="df")
+    treat = df[treatment].astype(float)
+    first = df.loc[treat.to_numpy() == 1, [unit, time]].groupby(unit)[time].min()
+    _warn_staggered(int(first.nunique()), "twfe")
+    exog = pd.DataFrame({treatment: treat.to_numpy()})
+    fit, n_clusters = _panel_fit(
+        df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
+    )
+    df_t = n_clusters - 1
+    table = pd.DataFrame(
+        _inference_table(fit.params.to_numpy(), fit.std_errors.to_numpy(), df_t, 0.95),
+        index=pd.Index([treatment], name="term"),
+    )
+    return DiDResult(
+        method="twfe",
+        term=treatment,
+        estimate=float(fit.params.iloc[0]),
+        std_error=float(fit.std_errors.iloc[0]),
+        df=df_t,
+        nobs=int(fit.nobs),
+        n_clusters=n_clusters,
+        cluster=cluster,
+        estimand=(
+            "TWFE coefficient on treatment: a variance-weighted average of unit-period "
+            "treatment effects; equals the ATT only if effects are homogeneous or adoption "
+            "is not staggered"
+        ),
+        coefficients=table,
+        cov_note=_PANEL_COV_NOTE,
+    )
+
+
+def event_study(
+    df: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    leads: int | None = None,
+    lags: int | None = None,
+    reference: int = -1,
+    cluster: str | None = None,
+    weights: str | None = None,
+) -> EventStudyResult:
+    """Estimate a dynamic TWFE event study with binned endpoints.
+
+    Fits ``outcome_it = a_i + l_t + sum_{k != reference} b_k 1[E_it = k] + e_it``
+    with linearmodels' ``PanelOLS`` (unit and time effects), where ``E_it`` is
+    the number of periods since the unit's cohort (first treated period),
+    counted in positions of the sorted distinct values of ``time``.
+    Never-treated units (cohort 0 or missing) have all event-time dummies zero.
+
+    Event times beyond the window are *binned* into the end bins, as is
+    standard: the dummy for ``-leads`` is 1 for every ``E_it <= -leads`` and the
+    dummy for ``lags`` is 1 for every ``E_it >= lags``. By default the window
+    covers every observed event time (no binning). With more than one treated
+    cohort an :class:`~effekt.errors.EffektWarning` points to
+    :func:`effekt.estimators.staggered.att_gt`: under heterogeneous effects across
+    cohorts the coefficients mix effects of other event times (Sun & Abraham 2021).
+    Covariance and inference are as in :func:`twfe`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Panel, one row per unit and period; not modified.
+    outcome : str
+        Numeric outcome column.
+    unit, time : str
+        Unit and period columns.
+    cohort : str
+        First treated period of the unit (a value of ``time``); 0 or missing
+        for never treated. Must be constant within a unit.
+    leads : int, optional
+        Number of pre-treatment event times kept (``-leads .. -1``); earlier ones
+        are binned into ``-leads``. Default: all observed.
+    lags : int, optional
+        Last post-treatment event time kept (``0 .. lags``); later ones are binned
+        into ``lags``. Default: all observed.
+    reference : int, default -1
+        Omitted (normalised) event time; must lie in ``[-leads, lags]``.
+    cluster : str, optional
+        Column to cluster on; defaults to ``unit``.
+    weights : str, optional
+        Non-negative weight column.
+
+    Returns
+    -------
+    EventStudyResult
+        Rows ``-leads .. lags`` with the reference as estimate 0, SE NaN.
+
+    Raises
+    ------
+    DataError
+        Missing columns, non-numeric outcome, missing values, duplicate unit-time
+        rows, cohorts that are not periods or vary within a unit, negative weights.
+    SpecError
+        ``leads``/``lags`` not non-negative integers, or ``reference`` outside the window.
+    NotEstimableError
+        No treated unit, or dummies collinear with the fixed effects (e.g. no
+        never-treated units and no binning: bin an endpoint or exclude one more period).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from effekt.estimators.did import event_study
+    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 6), "t": np.tile(np.arange(6), 30)})
+    >>> df["cohort"] = np.where(df["unit"] < 15, 3, 0)
+    >>> df["y"] = np.where((df["cohort"] > 0) & (df["t"] >= 3), 1.0, 0.0) + np.cos(np.arange(180))
+    >>> res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort")
+    >>> res.to_frame().index.tolist()
+    [-3, -2, -1, 0, 1, 2]
+    """
+    cluster = unit if cluster is None else cluster
+    validate(
+        df,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        binary={},
+        covariates=[],
+        cluster=cluster,
+        weights=weights,
+        extra=[cohort],
+    )
+    check_unique(df, [unit, time], table="df")
+    if not isinstance(reference, int | np.integer) or isinstance(reference, bool):
+        raise SpecError(f"reference must be an integer event time, got {reference!r}.")
+    e = event_times(df, time, cohort, unit)
+    treated_rows = ~np.isnan(e)
+    if not treated_rows.any():
+        raise NotEstimableError(f"cohort={cohort!r}: no unit is ever treated.")
+    e_min, e_max = int(np.nanmin(e)), int(np.nanmax(e))
+    leads = -e_min if leads is None else check_positive_int("leads", leads, minimum=0)
+    lags = e_max if lags is None else check_positive_int("lags", lags, minimum=0)
+    if not -leads <= reference <= lags:
+        raise SpecError(
+            f"reference={reference} lies outside the event-time window [{-leads}, {lags}]; "
+            "choose a reference inside it or widen leads/lags."
+        )
+    binned = np.clip(e, -leads, lags)
+    keep = [k for k in range(-leads, lags + 1) if k != reference]
+    exog = pd.DataFrame(
+        {f"e{k}": (treated_rows & (binned == k)).astype(float) for k in keep}
+    )
+    empty = [k for k in keep if not exog[f"e{k}"].any()]
+    if empty:
+        raise NotEstimableError(
+            f"no observations at event time(s) {empty}; narrow leads/lags to observed ones "
+            f"(observed {e_min}..{e_max})."
+        )
+    n_cohorts = int(pd.Series(df[cohort].to_numpy()[treated_rows]).nunique())
+    _warn_staggered(n_cohorts, "event_study")
+    fit, n_clusters = _panel_fit(
+        df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
+    )
+    est = dict(zip(keep, fit.params.to_numpy(), strict=True))
+    se = dict(zip(keep, fit.std_errors.to_numpy(), strict=True))
+    grid = np.arange(-leads, lags + 1)
+    vcov = pd.DataFrame(
+        fit.cov.to_numpy(), index=pd.Index(keep, name="event_time"), columns=keep
+    )
+    return EventStudyResult(
+        event_time=grid,
+        estimate=np.array([est.get(int(k), 0.0) for k in grid]),
+        std_error=np.array([se.get(int(k), np.nan) for k in grid]),
+        vcov=vcov,
+        reference=int(reference),
+        leads=int(leads),
+        lags=int(lags),
+        binned_lower=bool(np.nanmin(e) < -leads),
+        binned_upper=bool(np.nanmax(e) > lags),
+        df=n_clusters - 1,
+        nobs=int(fit.nobs),
+        n_clusters=n_clusters,
+        cluster=cluster,
+        n_cohorts=n_cohorts,
+        estimand=(
+            f"Dynamic TWFE coefficients: mean outcome difference at each event time relative "
+            f"to event time {reference}, treated vs not-yet/never treated; effects by event "
+            "time only if effects are homogeneous across cohorts"
+        ),
+        cov_note=_PANEL_COV_NOTE,
+    )

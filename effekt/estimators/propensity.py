@@ -1,0 +1,256 @@
+"""Propensity scores and the covariate design shared by matching, weighting and balance.
+
+The propensity model is an unpenalised binomial GLM fitted with statsmodels (as R's
+``glm(treat ~ x, family = binomial)``), not scikit-learn's penalised logistic
+regression, so that the scores equal R's and MatchIt's. Categorical covariates are
+expanded as R expands a factor in a model formula: one indicator per level, the first
+level (in sorted order, or a pandas Categorical's own order) dropped.
+
+References
+----------
+Rosenbaum, P. R. and Rubin, D. B. (1983). The central role of the propensity score in
+observational studies for causal effects. *Biometrika* 70(1), 41-55.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from effekt._checks import as_list, check_choice, check_columns, check_frame
+from effekt.errors import DataError, SpecError
+
+__all__ = ["PropensityModel", "covariate_design", "parse_formula", "propensity"]
+
+PropensityModel = Literal["logit", "probit"]
+
+_SEPARATION_EPS = 1e-9
+
+
+def parse_formula(formula: str) -> tuple[str, list[str]]:
+    """Split an additive formula ``"treat ~ a + b + c"`` into ``("treat", ["a", "b", "c"])``.
+
+    Only plain column names joined by ``+`` are understood; anything else (interactions,
+    transformations) is an error, as is a formula without a left-hand side.
+
+    Examples
+    --------
+    >>> parse_formula("treat ~ age + race")
+    ('treat', ['age', 'race'])
+    """
+    if not isinstance(formula, str) or formula.count("~") != 1:
+        raise SpecError(f"formula must look like 'treat ~ x1 + x2', got {formula!r}.")
+    lhs, rhs = (part.strip() for part in formula.split("~"))
+    terms = [t.strip() for t in rhs.split("+")]
+    name = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+    bad = [t for t in [lhs, *terms] if not name.match(t)]
+    if bad:
+        raise SpecError(
+            f"formula {formula!r}: term(s) {bad!r} are not plain column names; only additive "
+            "formulas 'treat ~ x1 + x2' are supported. Build transformed columns in the data "
+            "frame first, or pass covariates=[...]."
+        )
+    return lhs, terms
+
+
+def resolve_spec(
+    treatment: str | None, covariates: str | Sequence[str] | None, formula: str | None
+) -> tuple[str, list[str]]:
+    """Return ``(treatment, covariates)`` from either the column names or a formula."""
+    if formula is not None:
+        lhs, terms = parse_formula(formula)
+        if treatment is not None and treatment != lhs:
+            raise SpecError(
+                f"treatment={treatment!r} differs from the formula's left-hand side {lhs!r}; "
+                "give one of them."
+            )
+        if covariates is not None:
+            raise SpecError("give covariates=[...] or formula=..., not both.")
+        return lhs, terms
+    if treatment is None:
+        raise SpecError("treatment is required (the name of a 0/1 column), or give formula=.")
+    covs = as_list(covariates)
+    if not covs:
+        raise SpecError("covariates is empty; give at least one covariate column or a formula.")
+    return treatment, covs
+
+
+def treatment_indicator(df: pd.DataFrame, treatment: str) -> np.ndarray:
+    """Check that ``df[treatment]`` is 0/1 (or boolean) with both values present."""
+    check_columns(df, [treatment])
+    col = df[treatment]
+    n_missing = int(col.isna().sum())
+    if n_missing:
+        raise DataError(f"treatment column {treatment!r} has {n_missing} missing values.")
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        raise DataError(
+            f"treatment column {treatment!r} must be 0/1 or boolean, got dtype {col.dtype}."
+        )
+    values = col.to_numpy(dtype=float)
+    bad = np.unique(values[(values != 0) & (values != 1)])
+    if bad.size:
+        raise DataError(
+            f"treatment column {treatment!r} must hold only 0 and 1; found "
+            f"{', '.join(repr(float(v)) for v in bad[:3])}."
+        )
+    n_treated = int(values.sum())
+    if n_treated in (0, len(values)):
+        raise DataError(
+            f"treatment column {treatment!r} has only the value {int(values[0])}; "
+            "matching and weighting need both treated (1) and control (0) units."
+        )
+    return values.astype(np.int8)
+
+
+def _is_categorical(col: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col))
+
+
+def _levels(col: pd.Series) -> list:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col.dropna().unique())
+        return [c for c in col.cat.categories if c in present]
+    return sorted(col.dropna().unique())
+
+
+def covariate_design(
+    df: pd.DataFrame, covariates: Sequence[str], *, drop_first: bool = True
+) -> pd.DataFrame:
+    """Return the numeric covariate matrix, categorical columns expanded as R would.
+
+    A non-numeric column (string, object, category) becomes one 0/1 column per level,
+    named ``column + level`` (``race`` → ``raceblack``, ``racehispan``, ...); with
+    ``drop_first=True`` the first level is dropped, as in an R model matrix. Boolean
+    columns become 0/1. Missing values and constant columns are errors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"age": [20, 30, 40], "race": ["white", "black", "hispan"]})
+    >>> list(covariate_design(d, ["age", "race"]).columns)
+    ['age', 'racehispan', 'racewhite']
+    """
+    covs = list(covariates)
+    check_columns(df, covs)
+    missing = [f"{c!r} ({int(n)} missing)" for c in covs if (n := df[c].isna().sum()) > 0]
+    if missing:
+        raise DataError(
+            f"covariate {', '.join(missing)} has missing values; effekt never drops rows "
+            "silently. Drop or impute them before matching or weighting."
+        )
+    constant = [c for c in covs if df[c].nunique(dropna=False) < 2]
+    if constant:
+        raise DataError(
+            f"covariate {', '.join(map(repr, constant))} is constant (one value in every "
+            "row) and carries no information; remove it from covariates."
+        )
+    parts: dict[str, np.ndarray] = {}
+    for c in covs:
+        col = df[c]
+        if _is_categorical(col):
+            levels = _levels(col)
+            values = col.to_numpy(dtype=object)
+            for level in levels[1:] if drop_first else levels:
+                parts[f"{c}{level}"] = (values == level).astype(float)
+        else:
+            parts[c] = col.to_numpy(dtype=float)
+    return pd.DataFrame(parts, index=df.index)
+
+
+def _fit_glm(y: np.ndarray, X: np.ndarray, model: str) -> tuple[np.ndarray, np.ndarray]:
+    link = sm.families.links.Logit() if model == "logit" else sm.families.links.Probit()
+    glm = sm.GLM(y, X, family=sm.families.Binomial(link=link))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = glm.fit(method="IRLS", tol=1e-12, maxiter=100, wls_method="qr")
+    return np.asarray(fit.params), np.asarray(fit.fittedvalues)
+
+
+def propensity(
+    df: pd.DataFrame,
+    treatment: str | None = None,
+    covariates: str | Sequence[str] | None = None,
+    *,
+    formula: str | None = None,
+    model: PropensityModel = "logit",
+) -> pd.Series:
+    """Estimate propensity scores with an unpenalised logit or probit GLM.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit. Not modified.
+    treatment : str
+        Name of the 0/1 treatment column.
+    covariates : str or sequence of str
+        Covariate columns; non-numeric ones are expanded to level indicators with the
+        first level dropped, as R does. Give either ``covariates`` or ``formula``.
+    formula : str, optional
+        An additive formula ``"treat ~ x1 + x2"`` instead of ``treatment``/``covariates``.
+    model : {"logit", "probit"}
+        The link of the binomial GLM (fitted by IRLS as R's ``glm``).
+
+    Returns
+    -------
+    pandas.Series
+        The fitted probabilities of treatment, named ``"propensity"``, with ``df``'s index.
+
+    Raises
+    ------
+    DataError
+        For a treatment that is not 0/1 with both values, missing or constant covariates,
+        or (quasi-)perfect separation, where some covariate pattern predicts treatment
+        exactly and the maximum-likelihood estimate does not exist.
+
+    References
+    ----------
+    Rosenbaum, P. R. and Rubin, D. B. (1983). *Biometrika* 70(1), 41-55.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"x": rng.normal(size=200)})
+    >>> d["t"] = (rng.uniform(size=200) < 1 / (1 + np.exp(-d["x"]))).astype(int)
+    >>> ps = propensity(d, "t", ["x"])
+    >>> bool(ps.between(0, 1).all())
+    True
+    """
+    check_frame("df", df)
+    check_choice("model", model, PropensityModel)
+    treatment, covs = resolve_spec(treatment, covariates, formula)
+    t = treatment_indicator(df, treatment)
+    design = covariate_design(df, covs)
+    return pd.Series(
+        fit_propensity(t, design, model), index=df.index, name="propensity"
+    )
+
+
+def fit_propensity(t: np.ndarray, design: pd.DataFrame, model: str) -> np.ndarray:
+    """Fit the GLM of ``t`` on ``design`` (plus an intercept) and return fitted scores."""
+    X = np.column_stack([np.ones(len(t)), design.to_numpy(dtype=float)])
+    scale = np.abs(X).max(axis=0)
+    Xs = X / np.where(scale > 0, scale, 1.0)
+    rank = int(np.linalg.matrix_rank(Xs.T @ Xs))
+    if rank < X.shape[1]:
+        raise DataError(
+            f"the covariates {list(design.columns)} are collinear (design rank {rank} < "
+            f"{X.shape[1]} columns with the intercept); remove redundant covariates."
+        )
+    params, fitted = _fit_glm(t.astype(float), X, model)
+    extreme = (fitted < _SEPARATION_EPS) | (fitted > 1 - _SEPARATION_EPS)
+    if not np.all(np.isfinite(params)) or extreme.any():
+        raise DataError(
+            f"perfect or quasi-perfect separation in the {model} propensity model: "
+            f"{int(extreme.sum())} units have a fitted probability of 0 or 1, so some "
+            "covariate (or combination) predicts treatment exactly and the estimates do not "
+            "exist. Drop or coarsen the offending covariate (for example merge rare "
+            "categories), or restrict the sample to the region of common support."
+        )
+    return fitted
