@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from effekt._checks import as_list, check_choice, check_columns, check_frame
 from effekt.errors import DataError, SpecError
@@ -112,6 +113,13 @@ def _is_categorical(col: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col))
 
 
+def _is_constant(col: pd.Series) -> bool:
+    if _is_categorical(col):
+        return col.nunique() < 2
+    values = col.to_numpy(dtype=float)
+    return bool(values.min() == values.max())
+
+
 def _levels(col: pd.Series) -> list:
     if isinstance(col.dtype, pd.CategoricalDtype):
         present = set(col.dropna().unique())
@@ -144,7 +152,7 @@ def covariate_design(
             f"covariate {', '.join(missing)} has missing values; effekt never drops rows "
             "silently. Drop or impute them before matching or weighting."
         )
-    constant = [c for c in covs if df[c].nunique(dropna=False) < 2]
+    constant = [c for c in covs if _is_constant(df[c])]
     if constant:
         raise DataError(
             f"covariate {', '.join(map(repr, constant))} is constant (one value in every "
@@ -164,12 +172,15 @@ def covariate_design(
 
 
 def _fit_glm(y: np.ndarray, X: np.ndarray, model: str) -> tuple[np.ndarray, np.ndarray]:
-    link = sm.families.links.Logit() if model == "logit" else sm.families.links.Probit()
-    glm = sm.GLM(y, X, family=sm.families.Binomial(link=link))
+    """Maximum likelihood by Newton's method (the same optimum as R's IRLS)."""
+    cls = sm.Logit if model == "logit" else sm.Probit
+    glm = cls(y, X, check_rank=False)  # rank checked by the caller
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = glm.fit(method="IRLS", tol=1e-12, maxiter=100, wls_method="qr")
-    return np.asarray(fit.params), np.asarray(fit.fittedvalues)
+        start = np.zeros(X.shape[1])
+        fit = glm.fit(start_params=start, method="newton", maxiter=100, tol=1e-14, disp=False)
+    params = np.asarray(fit.params)
+    return params, glm.cdf(X @ params)
 
 
 def propensity(
@@ -243,7 +254,10 @@ def fit_propensity(t: np.ndarray, design: pd.DataFrame, model: str) -> np.ndarra
             f"the covariates {list(design.columns)} are collinear (design rank {rank} < "
             f"{X.shape[1]} columns with the intercept); remove redundant covariates."
         )
-    params, fitted = _fit_glm(t.astype(float), X, model)
+    try:
+        params, fitted = _fit_glm(t.astype(float), X, model)
+    except (np.linalg.LinAlgError, PerfectSeparationError):
+        params, fitted = np.full(X.shape[1], np.nan), np.zeros(len(t))
     extreme = (fitted < _SEPARATION_EPS) | (fitted > 1 - _SEPARATION_EPS)
     if not np.all(np.isfinite(params)) or extreme.any():
         raise DataError(

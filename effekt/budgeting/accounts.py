@@ -1,0 +1,287 @@
+"""Investment accounts: who pays for a measure, who gains from its effects.
+
+An investment account sets a measure's costs by sector and year against the
+avoided costs (gains) its effects bring in other sectors, including payers
+outside the municipality (``nav_state``, ``health_trust``). Gains can be
+adjusted, as in the Greater Manchester Combined Authority (GMCA) unit cost
+database and cost-benefit analysis guidance (HM Treasury / New Economy, 2014),
+for
+
+* **lag** — years before the first gain,
+* **drop-off** — the share of the remaining effect lost each further year,
+* **deadweight** — the share of outcomes that would have happened anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from effekt.budgeting.discount import (
+    DiscountSchedule,
+    Preset,
+    discount_factors,
+    get_schedule,
+    payback_year,
+)
+from effekt.budgeting.sectors import resolve_sector
+from effekt.errors import SpecError
+from effekt.estimators.results import ResultsBase
+
+__all__ = ["InvestmentAccount", "investment_account"]
+
+Flows = Mapping[str, float | Sequence[float]] | pd.DataFrame
+
+
+def _to_matrix(flows: Flows, name: str, horizon: int) -> pd.DataFrame:
+    """Turn {sector: amount or per-year sequence} or a year × sector frame into year × sector."""
+    if isinstance(flows, pd.DataFrame):
+        items = {c: flows[c].to_numpy(dtype=float) for c in flows.columns}
+    elif isinstance(flows, Mapping):
+        items = dict(flows)
+    else:
+        raise SpecError(
+            f"{name} must be a mapping {{sector: amount or per-year amounts}} or a year × sector "
+            f"DataFrame, got {type(flows).__name__}."
+        )
+    out = pd.DataFrame(0.0, index=pd.RangeIndex(horizon + 1, name="year"), columns=[])
+    for key, val in items.items():
+        sector = resolve_sector(key, where=f"{name} key")
+        scalar = np.ndim(val) == 0
+        arr = np.atleast_1d(np.asarray(val, dtype=float))
+        if not np.all(np.isfinite(arr)):
+            raise SpecError(f"{name}[{key!r}] has missing or infinite values.")
+        if scalar:
+            arr = np.full(horizon + 1, arr[0])
+        if arr.size > horizon + 1:
+            raise SpecError(
+                f"{name}[{key!r}] has {arr.size} years but horizon={horizon} allows "
+                f"{horizon + 1} (years 0..{horizon})."
+            )
+        col = np.zeros(horizon + 1)
+        col[: arr.size] = arr
+        out[sector] = out[sector] + col if sector in out.columns else col
+    return out
+
+
+@dataclass(frozen=True)
+class InvestmentAccount(ResultsBase):
+    """Costs and gains of a measure by sector and year, in NOK at ``price_year`` prices.
+
+    Attributes
+    ----------
+    costs, gains
+        Year × sector frames (years ``0..horizon``), both positive amounts.
+    schedule
+        The discount schedule used for present values.
+    price_year
+        The year whose fixed prices the amounts are in.
+    measure
+        The measure's name.
+    """
+
+    costs: pd.DataFrame
+    gains: pd.DataFrame
+    schedule: DiscountSchedule
+    price_year: int
+    measure: str = "measure"
+
+    @property
+    def estimand(self) -> str:
+        """The quantity in words."""
+        return (
+            f"present value at {self.price_year} prices of the avoided costs minus the costs "
+            f"of {self.measure}, by sector, discounted with {self.schedule.name}"
+        )
+
+    @property
+    def sectors(self) -> list[str]:
+        """Sectors that pay or gain, in first-seen order."""
+        return list(dict.fromkeys([*self.costs.columns, *self.gains.columns]))
+
+    def net_flows(self) -> pd.Series:
+        """Net flow (gains minus costs, all sectors) by year."""
+        return self.gains.sum(axis=1) - self.costs.sum(axis=1)
+
+    def _factors(self) -> np.ndarray:
+        return discount_factors(len(self.costs) - 1, self.schedule)
+
+    def who_pays_who_gains(self) -> pd.DataFrame:
+        """Per sector: undiscounted and present-value cost, gain and net; with a total row."""
+        f = self._factors()
+        rows = []
+        for s in self.sectors:
+            c = self.costs[s].to_numpy() if s in self.costs else np.zeros(len(f))
+            g = self.gains[s].to_numpy() if s in self.gains else np.zeros(len(f))
+            rows.append(
+                {
+                    "sector": s,
+                    "cost": c.sum(),
+                    "gain": g.sum(),
+                    "pv_cost": c @ f,
+                    "pv_gain": g @ f,
+                }
+            )
+        tab = pd.DataFrame(rows)
+        tab.loc[len(tab)] = ["total", *tab[["cost", "gain", "pv_cost", "pv_gain"]].sum()]
+        tab["pv_net"] = tab["pv_gain"] - tab["pv_cost"]
+        return tab
+
+    def npv(self) -> float:
+        """Net present value of the whole account (all sectors)."""
+        return float(self.net_flows().to_numpy() @ self._factors())
+
+    def benefit_cost_ratio(self) -> float:
+        """Present value of gains over present value of costs (all sectors)."""
+        f = self._factors()
+        pv_c = self.costs.sum(axis=1).to_numpy() @ f
+        if not pv_c > 0:
+            raise SpecError("the account has no costs; the benefit-cost ratio is undefined.")
+        return float(self.gains.sum(axis=1).to_numpy() @ f / pv_c)
+
+    def payback_year(self) -> int | None:
+        """First year from which the cumulative discounted net flow stays >= 0 (or None)."""
+        return payback_year(self.net_flows().to_numpy(), self.schedule)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy flows: ``year, sector, kind ('cost'/'gain'), amount_nok, discounted_nok``."""
+        f = pd.Series(self._factors(), index=self.costs.index)
+        parts = []
+        for kind, frame in (("cost", self.costs), ("gain", self.gains)):
+            long = frame.rename_axis("year").reset_index().melt(
+                id_vars="year", var_name="sector", value_name="amount_nok"
+            )
+            long.insert(2, "kind", kind)
+            parts.append(long)
+        out = pd.concat(parts, ignore_index=True)
+        out["discounted_nok"] = out["amount_nok"] * out["year"].map(f)
+        return out
+
+    def summary(self) -> str:
+        """Deterministic text: the who-pays-who-gains table, NPV, BCR and payback year."""
+        tab = self.who_pays_who_gains().set_index("sector")
+        pb = self.payback_year()
+        try:
+            bcr = f"{self.benefit_cost_ratio():.3f}"
+        except SpecError:
+            bcr = "undefined (no costs)"
+        lines = [
+            f"Investment account: {self.measure}",
+            f"NOK, fixed {self.price_year} prices; years 0..{len(self.costs) - 1}; "
+            f"discounting: {self.schedule.name}",
+            tab.to_string(float_format=lambda x: f"{x:,.0f}"),
+            f"Net present value: {self.npv():,.0f} NOK",
+            f"Benefit-cost ratio: {bcr}",
+            f"Payback year: {'not within horizon' if pb is None else pb}",
+        ]
+        return "\n".join(lines)
+
+    def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
+        """Bar chart of present-value cost (negative) and gain (positive) by sector."""
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        tab = self.who_pays_who_gains()
+        tab = tab[tab["sector"] != "total"]
+        x = np.arange(len(tab))
+        ax.bar(x, -tab["pv_cost"], color="#c0504d", label="pays (PV cost)")
+        ax.bar(x, tab["pv_gain"], color="#4f81bd", label="gains (PV avoided cost)")
+        ax.scatter(x, tab["pv_net"], color="black", zorder=3, label="net")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks(x, tab["sector"], rotation=30, ha="right")
+        ax.set_ylabel(f"NOK ({self.price_year} prices, present value)")
+        ax.set_title(f"Who pays, who gains: {self.measure}")
+        ax.legend(frameon=False)
+        return ax
+
+
+def investment_account(
+    costs: Flows,
+    gains: Flows,
+    *,
+    horizon: int = 40,
+    lag: int = 0,
+    duration: int | None = None,
+    drop_off: float = 0.0,
+    deadweight: float = 0.0,
+    schedule: Preset | DiscountSchedule | float = "r109",
+    price_year: int = 2024,
+    measure: str = "measure",
+) -> InvestmentAccount:
+    """Build the investment account of a measure.
+
+    Parameters
+    ----------
+    costs
+        The measure's costs by paying sector: ``{sector: amount}`` (the same
+        amount every year ``0..horizon``), ``{sector: [year0, year1, ...]}``, or
+        a year × sector DataFrame. Sectors are sector keys or KOSTRA codes.
+    gains
+        Gross avoided costs by gaining sector, in the same forms. A scalar is a
+        constant annual gain once the effect is in place; a sequence is given
+        in years since the effect starts (year 0 = first year of gains).
+    horizon
+        Last year of the account (default 40, the R-109 analysis period).
+    lag
+        Years from the start of the measure until the first gain; gains are
+        shifted ``lag`` years later.
+    duration
+        Number of years the gains last (default: until ``horizon``).
+    drop_off
+        Share of the remaining effect lost each year after the first year of
+        gains: gain in year ``lag + k`` is multiplied by ``(1 - drop_off)**k``.
+    deadweight
+        Share of the outcomes that would have happened without the measure;
+        all gains are multiplied by ``1 - deadweight``.
+    schedule
+        Discount schedule (preset name, DiscountSchedule or flat rate).
+    price_year
+        Year of the fixed prices.
+    measure
+        Name of the measure (for tables).
+
+    Returns
+    -------
+    InvestmentAccount
+
+    Examples
+    --------
+    >>> acc = investment_account(
+    ...     costs={"nav": [1_000_000]}, gains={"nav_state": 150_000, "barnevern": 100_000},
+    ...     horizon=10, lag=1, drop_off=0.1, deadweight=0.2, measure="HOLF")
+    >>> round(acc.gains.loc[1, "nav_state"])
+    120000
+    >>> acc.payback_year()
+    9
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 0:
+        raise SpecError(f"horizon must be an integer >= 0, got {horizon!r}.")
+    if isinstance(lag, bool) or not isinstance(lag, int | np.integer) or not 0 <= lag <= horizon:
+        raise SpecError(f"lag must be an integer in 0..horizon ({horizon}), got {lag!r}.")
+    if duration is not None and (not isinstance(duration, int | np.integer) or duration < 1):
+        raise SpecError(f"duration must be None or an integer >= 1, got {duration!r}.")
+    for name, val in (("drop_off", drop_off), ("deadweight", deadweight)):
+        if not 0.0 <= float(val) <= 1.0:
+            raise SpecError(f"{name} must be a share in [0, 1], got {val!r}.")
+    cost_m = _to_matrix(costs, "costs", horizon)
+    n_gain_years = horizon - lag
+    gross = _to_matrix(gains, "gains", n_gain_years)
+    k = np.arange(n_gain_years + 1)
+    adj = (1.0 - deadweight) * (1.0 - drop_off) ** k
+    if duration is not None:
+        adj = np.where(k < duration, adj, 0.0)
+    shifted = np.zeros((horizon + 1, gross.shape[1]))
+    shifted[lag:] = gross.to_numpy() * adj[:, None]
+    gain_m = pd.DataFrame(shifted, index=cost_m.index, columns=gross.columns)
+    if (cost_m.to_numpy() < 0).any() or (gain_m.to_numpy() < 0).any():
+        raise SpecError("costs and gains must be non-negative amounts (NOK).")
+    return InvestmentAccount(
+        costs=cost_m,
+        gains=gain_m,
+        schedule=get_schedule(schedule),
+        price_year=int(price_year),
+        measure=measure,
+    )

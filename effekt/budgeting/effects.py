@@ -1,0 +1,225 @@
+"""From an effect estimate to uncertain avoided-cost streams by year.
+
+``from_effect`` reads an effect estimate (an ``effekt.estimators`` result or a
+plain DataFrame with ``estimate`` and ``std_error``, and for event studies an
+``event_time`` column) and turns it into avoided costs by sector and year, so
+that the Monte Carlo in :mod:`effekt.budgeting.projection` carries the
+estimation uncertainty into the budget.
+
+Draws come from the bootstrap draws of the result when it has them
+(``result.boot_draws``, n_boot × n_rows), which keeps the correlation between
+event times; otherwise from independent normals ``N(estimate, std_error²)`` per
+event time (a simplification: the covariance between event-time estimates is
+not available through the interface).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from effekt._checks import check_choice, check_columns, check_rng
+from effekt.budgeting.sectors import resolve_sector
+from effekt.errors import DataError, SpecError
+
+__all__ = ["Beyond", "EffectStream", "from_effect"]
+
+Beyond = Literal["zero", "last"]
+
+
+@dataclass(frozen=True)
+class EffectStream:
+    """Avoided costs of an effect, by year since start and sector, with their uncertainty.
+
+    Avoided cost in year ``e`` for sector ``s`` is
+    ``-effect[e] * cost_per_unit[s] * n_cases``.
+
+    Attributes
+    ----------
+    estimate, std_error
+        Effect per case by year since start (length = horizon).
+    boot_draws
+        ``(n_boot, horizon)`` bootstrap draws of the effect, or ``None``.
+    sectors
+        Sectors that gain.
+    cost_per_unit
+        NOK per unit of the outcome for each sector (same order as ``sectors``).
+    n_cases
+        Number of cases the effect applies to each year.
+    start
+        Simulation year index (0 = first projected year) of event time 0.
+    """
+
+    estimate: np.ndarray
+    std_error: np.ndarray
+    boot_draws: np.ndarray | None
+    sectors: tuple[str, ...]
+    cost_per_unit: np.ndarray
+    n_cases: float
+    start: int = 0
+
+    @property
+    def horizon(self) -> int:
+        """Number of years with an effect."""
+        return int(self.estimate.shape[0])
+
+    def mean(self) -> pd.DataFrame:
+        """Return the expected avoided cost (NOK) by year since start × sector."""
+        m = -np.outer(self.estimate, self.cost_per_unit) * self.n_cases
+        return pd.DataFrame(m, index=pd.RangeIndex(self.horizon, name="event_time"),
+                            columns=list(self.sectors))
+
+    def effect_draws(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+        """Draws of the effect per case, ``(n, horizon)``."""
+        rng = check_rng(seed)
+        if self.boot_draws is not None:
+            idx = rng.integers(0, self.boot_draws.shape[0], size=n)
+            return self.boot_draws[idx]
+        return self.estimate + self.std_error * rng.standard_normal((n, self.horizon))
+
+    def sample(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+        """Draws of avoided cost, ``(n, horizon, n_sectors)`` in NOK."""
+        eff = self.effect_draws(n, seed)
+        return -eff[:, :, None] * (self.cost_per_unit * self.n_cases)[None, None, :]
+
+
+def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
+    if isinstance(result, pd.DataFrame):
+        frame, boot = result, None
+    elif hasattr(result, "to_frame"):
+        frame = result.to_frame()
+        boot = getattr(result, "boot_draws", None)
+    else:
+        raise SpecError(
+            f"result must be an effekt results object (with .to_frame()) or a DataFrame, "
+            f"got {type(result).__name__}."
+        )
+    if not isinstance(frame, pd.DataFrame):
+        raise SpecError("result.to_frame() did not return a DataFrame.")
+    check_columns(frame, ["estimate", "std_error"], table="effect estimates")
+    if boot is not None:
+        boot = np.asarray(boot, dtype=float)
+        if boot.ndim != 2 or boot.shape[1] != len(frame):
+            raise DataError(
+                f"result.boot_draws has shape {boot.shape}; expected (n_boot, {len(frame)})."
+            )
+    return frame.reset_index(drop=True), boot
+
+
+def from_effect(
+    result: Any,
+    cost_per_unit: Mapping[str, float] | float,
+    sector: str | None = None,
+    *,
+    n_cases: float = 1.0,
+    horizon: int = 10,
+    beyond: Beyond = "zero",
+    start: int = 0,
+) -> EffectStream:
+    """Turn an effect estimate into an uncertain avoided-cost stream.
+
+    Parameters
+    ----------
+    result
+        An estimator result with ``.to_frame()`` (columns ``estimate``,
+        ``std_error``, optionally ``event_time``; optionally
+        ``.boot_draws``), or such a DataFrame. Without ``event_time`` the
+        (first) estimate is a constant effect for ``horizon`` years. With it,
+        rows with ``event_time >= 0`` give the effect ``e`` years after start.
+    cost_per_unit
+        NOK per unit of the outcome, by sector: ``{"nav": 9_718}`` if the
+        outcome is months on social assistance (a negative effect is then an
+        avoided cost). For an outcome that is good (employment), give the
+        saving per unit as a negative cost. A single number needs ``sector``.
+    sector
+        The sector for a single-number ``cost_per_unit``.
+    n_cases
+        Cases the effect applies to per year (e.g. families in the measure).
+    horizon
+        Number of years of the stream.
+    beyond
+        Years after the last estimated event time: ``"zero"`` (no effect) or
+        ``"last"`` (the last estimate holds).
+    start
+        Simulation year index at which event time 0 falls.
+
+    Returns
+    -------
+    EffectStream
+
+    Examples
+    --------
+    >>> es = pd.DataFrame({"event_time": [-1, 0, 1], "estimate": [0.0, -1.0, -2.0],
+    ...                    "std_error": [0.1, 0.5, 0.5]})
+    >>> s = from_effect(es, {"nav": 9_718}, n_cases=10, horizon=3, beyond="last")
+    >>> s.mean()["nav"].tolist()
+    [97180.0, 194360.0, 194360.0]
+    """
+    check_choice("beyond", beyond, Beyond)
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise SpecError(f"horizon must be an integer >= 1, got {horizon!r}.")
+    if isinstance(cost_per_unit, Mapping):
+        if sector is not None:
+            raise SpecError("give sector only with a single-number cost_per_unit.")
+        items: dict[str, float] = {}
+        for k, v in cost_per_unit.items():
+            key = resolve_sector(k, where="cost_per_unit key")
+            items[key] = items.get(key, 0.0) + float(v)
+    else:
+        if sector is None:
+            raise SpecError("a single-number cost_per_unit needs sector=...")
+        items = {resolve_sector(sector): float(cost_per_unit)}
+    if not items or not all(np.isfinite(list(items.values()))):
+        raise SpecError(f"cost_per_unit must give finite NOK amounts, got {cost_per_unit!r}.")
+    frame, boot = _frame_of(result)
+    if "event_time" in frame:
+        keep = (frame["event_time"] >= 0).to_numpy()
+        et = frame.loc[keep, "event_time"].astype(int).to_numpy()
+        if et.size == 0:
+            raise DataError("effect estimates have no row with event_time >= 0.")
+        order = np.argsort(et)
+        et = et[order]
+        est = frame.loc[keep, "estimate"].to_numpy(dtype=float)[order]
+        se = frame.loc[keep, "std_error"].to_numpy(dtype=float)[order]
+        bd = boot[:, keep][:, order] if boot is not None else None
+    else:
+        et = np.array([0])
+        est = frame["estimate"].to_numpy(dtype=float)[:1]
+        se = frame["std_error"].to_numpy(dtype=float)[:1]
+        bd = boot[:, :1] if boot is not None else None
+        beyond = "last"
+    if not (np.all(np.isfinite(est)) and np.all(np.isfinite(se)) and np.all(se >= 0)):
+        raise DataError("effect estimates need finite estimate and std_error >= 0.")
+    # place estimates at their event times; fill gaps and later years per `beyond`
+    e_full = np.zeros(horizon)
+    s_full = np.zeros(horizon)
+    b_full = None if bd is None else np.zeros((bd.shape[0], horizon))
+    idx = np.full(horizon, -1)
+    for j, e in enumerate(et):
+        if e < horizon:
+            idx[e] = j
+    last = -1
+    for t in range(horizon):
+        if idx[t] >= 0:
+            last = idx[t]
+            j = last
+        elif beyond == "last" and last >= 0 and t > et.max():
+            j = last
+        else:
+            continue
+        e_full[t], s_full[t] = est[j], se[j]
+        if b_full is not None:
+            b_full[:, t] = bd[:, j]
+    return EffectStream(
+        estimate=e_full,
+        std_error=s_full,
+        boot_draws=b_full,
+        sectors=tuple(items),
+        cost_per_unit=np.array(list(items.values())),
+        n_cases=float(n_cases),
+        start=int(start),
+    )

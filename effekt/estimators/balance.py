@@ -1,0 +1,250 @@
+"""Covariate balance before and after matching or weighting, and the love plot.
+
+Conventions are MatchIt's (``summary.matchit``) and cobalt's:
+
+* standardised mean difference (SMD) = weighted mean difference (treated − control)
+  divided by a standard deviation computed in the *unmatched* sample: the treated
+  group's for the ATT, the control group's for the ATC, ``sqrt((s_t^2 + s_c^2)/2)`` for
+  the ATE. For a binary covariate (two values, 0/1) the SD is ``sqrt(p (1 − p))``
+  (no ``n − 1``);
+* variance ratio = treated / control weighted variance, with the weighted
+  ``n − 1`` correction ``sum w (x − m)^2 / (sum w − sum w^2 / sum w)``; not given for
+  binary covariates;
+* eCDF mean and max = mean and maximum over the pooled unique values of the absolute
+  difference between the weighted empirical CDFs; for a binary covariate both are the
+  absolute difference in proportions.
+
+Categorical covariates appear as one row per level (all levels), as in MatchIt.
+
+References
+----------
+Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline
+covariates between treatment groups in propensity-score matched samples. *Statistics
+in Medicine* 28(25), 3083-3107.
+Stuart, E. A. (2010). Matching methods for causal inference: a review and a look
+forward. *Statistical Science* 25(1), 1-21.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from effekt._checks import as_list, check_choice, check_columns, check_frame
+from effekt.errors import DataError, SpecError
+from effekt.estimators.propensity import covariate_design, treatment_indicator
+from effekt.estimators.results import ResultsBase, format_table
+
+__all__ = ["BalanceResult", "balance"]
+
+THRESHOLD = 0.1
+
+
+def _wmean(x: np.ndarray, w: np.ndarray) -> float:
+    return float(np.sum(w * x) / np.sum(w))
+
+
+def _wvar(x: np.ndarray, w: np.ndarray) -> float:
+    sw = w.sum()
+    m = np.sum(w * x) / sw
+    return float(np.sum(w * (x - m) ** 2) / (sw - np.sum(w**2) / sw))
+
+
+def _ecdf_stats(xt, wt, xc, wc) -> tuple[float, float]:
+    grid = np.unique(np.concatenate([xt, xc]))
+    ft = _wcdf(xt, wt, grid)
+    fc = _wcdf(xc, wc, grid)
+    diff = np.abs(ft - fc)
+    return float(diff.mean()), float(diff.max())
+
+
+def _wcdf(x: np.ndarray, w: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    o = np.argsort(x, kind="stable")
+    cum = np.concatenate([[0.0], np.cumsum(w[o])]) / w.sum()
+    return cum[np.searchsorted(x[o], grid, side="right")]
+
+
+def _is_binary(x: np.ndarray) -> bool:
+    vals = np.unique(x)
+    return vals.size <= 2 and np.isin(vals, (0.0, 1.0)).all()
+
+
+def _sd_denominator(x, t, binary, estimand):
+    def sd(v):
+        if binary:
+            p = v.mean()
+            return np.sqrt(p * (1 - p))
+        return np.std(v, ddof=1)
+
+    st, sc = sd(x[t == 1]), sd(x[t == 0])
+    if estimand == "ATT":
+        return st
+    if estimand == "ATC":
+        return sc
+    return np.sqrt((st**2 + sc**2) / 2)
+
+
+def _stats(x, t, w, binary, sd):
+    xt, xc, wt, wc = x[t == 1], x[t == 0], w[t == 1], w[t == 0]
+    diff = _wmean(xt, wt) - _wmean(xc, wc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        smd = diff / sd if sd > 0 else np.nan
+    if binary:
+        return smd, np.nan, abs(diff), abs(diff)
+    vr = _wvar(xt, wt) / _wvar(xc, wc)
+    em, ex = _ecdf_stats(xt, wt, xc, wc)
+    return smd, vr, em, ex
+
+
+@dataclass(frozen=True, eq=False)
+class BalanceResult(ResultsBase):
+    """A balance table before and after matching or weighting.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per covariate (categorical ones per level; ``distance`` first when
+        there is a propensity score) with columns ``type`` (binary/continuous),
+        ``smd_before``, ``smd_after``, ``vr_before``, ``vr_after``,
+        ``ecdf_mean_before``, ``ecdf_mean_after``, ``ecdf_max_before``,
+        ``ecdf_max_after``.
+    estimand : str
+        The estimand whose SD convention the SMDs use (words).
+    threshold : float
+        The |SMD| line drawn on the love plot (0.1).
+    """
+
+    table: pd.DataFrame
+    estimand: str
+    threshold: float = THRESHOLD
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the balance table with the covariate as a column."""
+        return self.table.rename_axis("covariate").reset_index()
+
+    def summary(self) -> str:
+        """Deterministic text: the table and the covariates with |SMD| above threshold."""
+        bad = self.table.index[self.table["smd_after"].abs() > self.threshold].tolist()
+        return "\n".join(
+            [
+                f"Covariate balance ({self.estimand})",
+                format_table(self.table.drop(columns="type")),
+                f"|SMD| after > {self.threshold}: {', '.join(bad) if bad else 'none'}",
+            ]
+        )
+
+    def plot(self, ax=None):
+        """Love plot: |SMD| before and after per covariate, a line at 0.1; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        tab = self.table
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.3 * len(tab) + 1.2))
+        y = np.arange(len(tab))[::-1]
+        ax.scatter(tab["smd_before"].abs(), y, marker="o", facecolors="none",
+                   edgecolors="C0", label="before")
+        ax.scatter(tab["smd_after"].abs(), y, marker="o", color="C1", label="after")
+        ax.axvline(self.threshold, color="grey", ls="--", lw=0.8)
+        ax.set_yticks(y, tab.index.tolist())
+        ax.set_xlabel("absolute standardised mean difference")
+        ax.legend(loc="lower right")
+        return ax
+
+
+def balance(
+    result_or_df: Any,
+    covariates: str | Sequence[str] | None = None,
+    *,
+    treatment: str | None = None,
+    weights: str | None = None,
+    estimand: str = "ATT",
+) -> BalanceResult:
+    """Balance table before and after matching or weighting.
+
+    Parameters
+    ----------
+    result_or_df : MatchResult, WeightResult or pandas.DataFrame
+        A matching or weighting result (before = the input data, after = its weights),
+        or a data frame with ``treatment`` and optionally a ``weights`` column.
+    covariates : str or sequence of str, optional
+        Covariates to show; default the result's own.
+    treatment : str, optional
+        With a data frame: the 0/1 treatment column.
+    weights : str, optional
+        With a data frame: the column of weights "after" (default: all 1, so after
+        equals before).
+    estimand : {"ATT", "ATC", "ATE"}
+        With a data frame: chooses the SD in the SMD denominator.
+
+    Returns
+    -------
+    BalanceResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"x": rng.normal(size=200), "t": np.repeat([0, 1], 100)})
+    >>> b = balance(d, ["x"], treatment="t")
+    >>> list(b.table.columns)[:3]
+    ['type', 'smd_before', 'smd_after']
+    """
+    if isinstance(result_or_df, pd.DataFrame):
+        df = check_frame("result_or_df", result_or_df)
+        if treatment is None:
+            raise SpecError("balance(df, ...) needs treatment=<0/1 column>.")
+        check_choice("estimand", estimand, ("ATT", "ATC", "ATE"))
+        covs = as_list(covariates)
+        if weights is not None:
+            check_columns(df, [weights])
+            w = df[weights].to_numpy(dtype=float)
+        else:
+            w = np.ones(len(df))
+        dist = None
+    elif hasattr(result_or_df, "all_weights"):
+        res = result_or_df
+        df, treatment, estimand = res.source, res.treatment, res.estimand_code
+        covs = as_list(covariates) or list(res.covariates)
+        w = res.all_weights.to_numpy(dtype=float)
+        dist = res.distance_values
+    else:
+        raise DataError(
+            "balance() takes a MatchResult, a WeightResult or a pandas DataFrame, got "
+            f"{type(result_or_df).__name__}."
+        )
+    if not covs:
+        raise SpecError("covariates is empty; name the covariates to check.")
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise DataError("weights must be finite, non-negative and not all zero.")
+    t = treatment_indicator(df, treatment)
+    design = covariate_design(df, covs, drop_first=False)
+    if dist is not None:
+        design.insert(0, "distance", dist.to_numpy())
+    ones = np.ones(len(df))
+    rows = {}
+    for name in design.columns:
+        x = design[name].to_numpy(dtype=float)
+        binary = _is_binary(x)
+        sd = _sd_denominator(x, t, binary, estimand)
+        b = _stats(x, t, ones, binary, sd)
+        after = _stats(x[w > 0], t[w > 0], w[w > 0], binary, sd)
+        rows[name] = {
+            "type": "binary" if binary else "continuous",
+            "smd_before": b[0],
+            "smd_after": after[0],
+            "vr_before": b[1],
+            "vr_after": after[1],
+            "ecdf_mean_before": b[2],
+            "ecdf_mean_after": after[2],
+            "ecdf_max_before": b[3],
+            "ecdf_max_after": after[3],
+        }
+    from effekt.estimators.matching_results import ESTIMAND_WORDS
+
+    return BalanceResult(
+        table=pd.DataFrame.from_dict(rows, orient="index"), estimand=ESTIMAND_WORDS[estimand]
+    )

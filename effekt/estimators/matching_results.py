@@ -1,0 +1,224 @@
+"""Results of matching and weighting: the matched sample and the effect estimated on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from effekt._checks import as_list, check_choice, check_columns, check_no_missing, check_numeric
+from effekt.errors import SpecError
+from effekt.estimators.effect_regression import EffectResult, cluster_vcov, wls_fit
+from effekt.estimators.propensity import covariate_design
+from effekt.estimators.results import ResultsBase, format_table
+
+__all__ = ["ESTIMAND_WORDS", "MatchResult", "SEType", "effective_sample_size", "weighted_effect"]
+
+SEType = Literal["cluster", "robust"]
+
+ESTIMAND_WORDS = {
+    "ATT": "average treatment effect on the treated (ATT)",
+    "ATC": "average treatment effect on the controls (ATC)",
+    "ATE": "average treatment effect (ATE)",
+}
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of the positive weights."""
+    w = np.asarray(w, dtype=float)
+    w = w[w > 0]
+    return float(w.sum() ** 2 / (w**2).sum()) if w.size else 0.0
+
+
+def weighted_effect(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    outcome: str,
+    weights: str,
+    covariates: Sequence[str],
+    estimand: str,
+    se: str,
+    clusters: list[str],
+) -> EffectResult:
+    """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect."""
+    check_columns(data, [outcome, *clusters])
+    check_numeric(data, [outcome])
+    check_no_missing(data, [outcome, *clusters])
+    covs = list(covariates)
+    parts = [np.ones(len(data)), data[treatment].to_numpy(dtype=float)]
+    if covs:
+        parts.extend(covariate_design(data, covs).to_numpy(dtype=float).T)
+    X = np.column_stack(parts)
+    y = data[outcome].to_numpy(dtype=float)
+    w = data[weights].to_numpy(dtype=float)
+    coef, bread = wls_fit(y, X, w)
+    resid = y - X @ coef
+    vcov, n_clusters = cluster_vcov(
+        X, resid, w, bread, [data[c].to_numpy() for c in clusters]
+    )
+    t = data[treatment].to_numpy()
+    label = {
+        "cluster": "cluster-robust (HC1-type) by " + " and ".join(clusters) if clusters else "",
+        "robust": "heteroskedasticity-robust (HC1)",
+    }[se]
+    return EffectResult(
+        estimate=float(coef[1]),
+        std_error=float(np.sqrt(vcov[1, 1])),
+        estimand=ESTIMAND_WORDS[estimand],
+        outcome=outcome,
+        covariates=tuple(covs),
+        se_type=label,
+        n_obs=len(data),
+        n_clusters=int(n_clusters),
+        n_treated=int((t == 1).sum()),
+        n_control=int((t == 0).sum()),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult(ResultsBase):
+    """A matched sample, as MatchIt's ``matchit`` object and ``match.data``.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The matched units (rows of the input with positive weight) with added columns
+        ``weights`` and ``subclass`` (the pair or stratum; missing when matching with
+        replacement) and, for a score distance, ``distance``.
+    pairs : pandas.DataFrame
+        One row per treated-control pair: ``treated`` and ``control`` (index labels of the
+        input), ``subclass`` and ``gap`` (their distance), in the order formed.
+    counts : pandas.DataFrame
+        Units by group (columns ``control``, ``treated``): all, matched, unmatched,
+        discarded and the effective sample size of the matched weights.
+    treatment : str
+        The treatment column.
+    covariates : tuple of str
+        The matching covariates.
+    method : str
+        ``"nearest"``, ``"exact"``, ``"cem"`` or ``"mahalanobis"``.
+    settings : dict
+        Every option the match was run with.
+    estimand : str
+        The estimand in words.
+    """
+
+    data: pd.DataFrame
+    pairs: pd.DataFrame
+    counts: pd.DataFrame
+    treatment: str
+    covariates: tuple[str, ...]
+    method: str
+    settings: dict[str, Any]
+    estimand: str
+    source: pd.DataFrame = field(repr=False)
+    all_weights: pd.Series = field(repr=False)
+    distance_values: pd.Series | None = field(default=None, repr=False)
+
+    @property
+    def estimand_code(self) -> str:
+        """``"ATT"``, ``"ATC"`` or ``"ATE"``."""
+        return str(self.settings["estimand"])
+
+    def effect(
+        self,
+        outcome: str,
+        covariates: str | Sequence[str] | None = None,
+        se: SEType = "cluster",
+        cluster: str | None = None,
+    ) -> EffectResult:
+        """Estimate the effect on ``outcome`` in the matched sample.
+
+        The coefficient of the treatment in the weighted regression
+        ``outcome ~ treatment [+ covariates]`` on :attr:`data` with the matching
+        weights (Ho, Imai, King and Stuart 2011; MatchIt's recommended analysis).
+
+        Parameters
+        ----------
+        outcome : str
+            Outcome column of the input data.
+        covariates : str or sequence of str, optional
+            Covariates added to the outcome regression (doubly robust adjustment).
+        se : {"cluster", "robust"}
+            ``"cluster"`` (default): cluster-robust by subclass (matched pair), with the
+            HC1-type factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL``;
+            ``"robust"``: HC1.
+        cluster : str, optional
+            A further cluster column (family, school): with ``se="cluster"`` the
+            standard errors are clustered two-way by subclass and this column
+            (Cameron, Gelbach and Miller 2011); after matching with replacement, where
+            pairs share controls and there is no subclass, by this column alone.
+
+        Returns
+        -------
+        EffectResult
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from effekt.estimators.matching import match
+        >>> rng = np.random.default_rng(0)
+        >>> d = pd.DataFrame({"x": rng.normal(size=400)})
+        >>> d["t"] = (rng.uniform(size=400) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
+        >>> d["y"] = 2 * d["t"] + d["x"] + rng.normal(size=400)
+        >>> m = match(d, "t", ["x"])
+        >>> e = m.effect("y", covariates=["x"])
+        >>> bool(e.ci[0] < 2 < e.ci[1])
+        True
+        """
+        check_choice("se", se, SEType)
+        clusters = []
+        if se == "cluster":
+            has_subclass = self.data["subclass"].notna().all()
+            if has_subclass:
+                clusters.append("subclass")
+            if cluster is not None:
+                clusters.append(cluster)
+            if not clusters:
+                raise SpecError(
+                    "se='cluster' needs subclasses (pairs), and matching with replacement "
+                    "has none: give cluster=<column> or use se='robust'."
+                )
+        elif cluster is not None:
+            raise SpecError(f"cluster={cluster!r} is only used with se='cluster'.")
+        return weighted_effect(
+            self.data,
+            treatment=self.treatment,
+            outcome=outcome,
+            weights="weights",
+            covariates=as_list(covariates),
+            estimand=self.estimand_code,
+            se=se,
+            clusters=clusters,
+        )
+
+    def balance(self, covariates: str | Sequence[str] | None = None):
+        """Balance table before and after matching (see :func:`effekt.estimators.balance`)."""
+        from effekt.estimators.balance import balance
+
+        return balance(self, covariates)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the matched data (:attr:`data`)."""
+        return self.data
+
+    def plot(self, ax=None):
+        """Love plot of the balance before and after matching; returns the Axes."""
+        return self.balance().plot(ax=ax)
+
+    def summary(self) -> str:
+        """Deterministic text summary: method, settings and sample sizes."""
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        return "\n".join(
+            [
+                f"Matching: {self.method} ({self.estimand})",
+                f"Treatment: {self.treatment}; covariates: {', '.join(self.covariates)}",
+                f"Settings: {opts}",
+                "Sample sizes:",
+                format_table(self.counts, digits=2),
+            ]
+        )

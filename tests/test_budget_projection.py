@@ -1,0 +1,125 @@
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from effekt.budgeting.catalogue import define_catalogue
+from effekt.budgeting.effects import from_effect
+from effekt.budgeting.projection import (
+    budget_model,
+    example_model,
+    project_caseload,
+    simulate,
+)
+from effekt.errors import DataError, SpecError
+
+
+def _cat():
+    return define_catalogue(pd.DataFrame({
+        "trajectory_type": ["light", "heavy"], "price": [100_000.0, 600_000.0],
+        "mean_duration_years": [1.0, 3.0], "share_nav": [0.8, 0.3],
+        "share_barnevern": [0.2, 0.7]}), price_year=2024)
+
+
+def _pop():
+    return pd.DataFrame({"year": np.repeat([2025, 2026, 2027], 2),
+                         "age_group": ["0-17", "18-66"] * 3,
+                         "population": [30_000, 80_000, 30_500, 81_000, 31_000, 82_000]})
+
+
+def _inc():
+    return pd.DataFrame({"trajectory_type": ["light", "light", "heavy"],
+                         "age_group": ["0-17", "18-66", "0-17"], "rate": [0.001, 0.0005, 0.0002]})
+
+
+def test_project_caseload_by_hand():
+    cl = project_caseload(_pop(), _inc(), _cat(), years=3)
+    h = cl[cl.trajectory_type == "heavy"].set_index("year")
+    new = 0.0002 * np.array([30_000, 30_500, 31_000])
+    a0 = new[0] * 3
+    a1 = new[1] + a0 * (2 / 3)
+    a2 = new[2] + a1 * (2 / 3)
+    np.testing.assert_allclose(h["n_active"], [a0, a1, a2], rtol=1e-12)
+    np.testing.assert_allclose(h["n_new"] + h["n_ongoing"], h["n_active"], rtol=1e-12)
+    light = cl[cl.trajectory_type == "light"].set_index("year")
+    np.testing.assert_allclose(light["n_active"], 0.001 * _pop().iloc[::2]["population"].to_numpy()
+                               + 0.0005 * _pop().iloc[1::2]["population"].to_numpy(), rtol=1e-12)
+    with pytest.raises(DataError, match="no rows for year"):
+        project_caseload(_pop(), _inc(), _cat(), years=4)
+
+
+def test_simulate_without_noise_equals_projection():
+    cat = _cat()
+    cl = project_caseload(_pop(), _inc(), cat, years=3)
+    m = budget_model(cat, cl, incidence_cv=0, duration_cv=0, cost_cv=0, poisson=False)
+    res = simulate(m, draws=5, seed=0)
+    ppy = cat.table.set_index("trajectory_type")["price_per_year"]
+    exp_total = cl.assign(c=cl.n_active * cl.trajectory_type.map(ppy)).groupby("year")["c"].sum()
+    np.testing.assert_allclose(res.total()[0], exp_total.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(res.total().std(axis=0), 0, atol=1e-6)
+
+
+def test_simulate_uncertainty_and_quantiles():
+    res = simulate(example_model(n_types=6, years=5), draws=2000, seed=3)
+    q = res.quantiles()
+    tot = q[q.sector == "total"]
+    assert (tot["q05"] < tot["q50"]).all() and (tot["q50"] < tot["q95"]).all()
+    assert len(q) == 5 * 9
+    # same seed, same draws
+    np.testing.assert_array_equal(res.draws, simulate(example_model(6, 5), draws=2000,
+                                                      seed=3).draws)
+    ax = res.plot()
+    assert ax.get_title() == "Net cost: total"
+    assert res.present_value().shape == (2000,)
+    assert "Monte Carlo budget" in res.summary()
+    with pytest.raises(SpecError, match="years=9 exceeds"):
+        simulate(example_model(6, 5), years=9)
+
+
+@dataclass(frozen=True)
+class _FakeResult:
+    frame: pd.DataFrame
+    boot_draws: np.ndarray | None = None
+
+    def to_frame(self):
+        return self.frame
+
+
+def test_from_effect_event_study_and_constant():
+    es = pd.DataFrame({"event_time": [-2, -1, 0, 1, 2], "estimate": [0.1, 0.0, -1.0, -2.0, -3.0],
+                       "std_error": [0.2, 0.2, 0.5, 0.5, 0.5]})
+    s = from_effect(_FakeResult(es), {"nav": 9_718, "243": 100}, n_cases=10, horizon=4)
+    m = s.mean()
+    # KOSTRA 243 maps to nav: unit costs add up to 9,818 per unit
+    np.testing.assert_allclose(m["nav"], [98_180, 196_360, 294_540, 0])
+    assert s.sectors == ("nav",)
+    const = from_effect(pd.DataFrame({"estimate": [-0.5], "std_error": [0.1]}), 1000.0,
+                        sector="barnevern", horizon=3)
+    np.testing.assert_allclose(const.mean()["barnevern"], [500, 500, 500])
+    d = const.effect_draws(20_000, seed=1)
+    assert d.mean() == pytest.approx(-0.5, abs=0.003)  # se of mean 0.1/sqrt(20000*3)
+    assert d.std() == pytest.approx(0.1, rel=0.02)
+    with pytest.raises(SpecError, match="needs sector"):
+        from_effect(es, 1000.0)
+
+
+def test_from_effect_bootstrap_draws_and_monte_carlo():
+    es = pd.DataFrame({"event_time": [0, 1], "estimate": [-1.0, -1.0], "std_error": [0.3, 0.3]})
+    boot = np.array([[-2.0, -2.0], [0.0, 0.0]])
+    s = from_effect(_FakeResult(es, boot), {"nav": 1000.0}, horizon=2, n_cases=1)
+    d = s.effect_draws(1000, seed=2)
+    assert set(np.unique(d)) <= {-2.0, 0.0}
+    assert (d[:, 0] == d[:, 1]).all()  # bootstrap keeps the correlation between years
+    cat = _cat()
+    cl = project_caseload(_pop(), _inc(), cat, years=3)
+    base = budget_model(cat, cl, incidence_cv=0, duration_cv=0, cost_cv=0, poisson=False)
+    with_eff = budget_model(cat, cl, incidence_cv=0, duration_cv=0, cost_cv=0, poisson=False,
+                            effects=[s])
+    r0 = simulate(base, draws=500, seed=4)
+    r1 = simulate(with_eff, draws=500, seed=4)
+    diff = r0.draws[:, :, r0.sectors.index("nav")] - r1.draws[:, :, r1.sectors.index("nav")]
+    assert set(np.unique(np.round(diff[:, :2], 6))) <= {0.0, 2000.0}
+    np.testing.assert_allclose(diff[:, 2], 0.0)
+    with pytest.raises(DataError, match="boot_draws has shape"):
+        from_effect(_FakeResult(es, np.zeros((3, 5))), {"nav": 1.0})
