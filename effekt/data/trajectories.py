@@ -1,0 +1,303 @@
+"""Service events → trajectories (forløp), typed by rules.
+
+A trajectory is a person's (or family's) run of service events in which no event starts
+more than ``gap_days`` days after the latest end of the events before it. The merge runs
+inside the database as window functions: the running maximum of earlier ``end_date`` per
+unit, a flag where the gap to it exceeds the rule, and a running sum of those flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from effekt._checks import check_choice, check_positive_int
+from effekt.data._common import sector_columns
+from effekt.data.store import RecordStore
+from effekt.errors import SpecError
+
+__all__ = [
+    "DEFAULT_RULES",
+    "TrajectoryBy",
+    "TrajectoryRule",
+    "trajectories",
+    "trajectory_events",
+]
+
+TrajectoryBy = Literal["person", "family"]
+
+
+@dataclass(frozen=True)
+class TrajectoryRule:
+    """A rule that gives a trajectory a type; every condition given must hold.
+
+    Parameters
+    ----------
+    name : str
+        The trajectory type given when the rule matches.
+    target_groups_any : tuple of str
+        The trajectory has an event of a measure whose ``target_group`` is one of these.
+    sectors_any : tuple of str
+        The trajectory has an event of a measure in one of these sectors.
+    min_sectors : int, optional
+        The trajectory involves at least this many distinct sectors.
+    age_min, age_max : int, optional
+        Age at the trajectory's start (start year − birth year; the youngest person with an
+        event in the trajectory for family trajectories), inclusive bounds. An age below 0
+        means the trajectory started before birth (pregnancy).
+
+    Examples
+    --------
+    >>> TrajectoryRule("young_multi_sector", min_sectors=2, age_max=24).name
+    'young_multi_sector'
+    """
+
+    name: str
+    target_groups_any: tuple[str, ...] = ()
+    sectors_any: tuple[str, ...] = ()
+    min_sectors: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError(f"TrajectoryRule name must be a non-empty string, got {self.name!r}.")
+        for field in ("target_groups_any", "sectors_any"):
+            value = getattr(self, field)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise SpecError(
+                    f"TrajectoryRule {field} must be a tuple of strings, got {value!r}."
+                )
+            object.__setattr__(self, field, tuple(value))
+        for field in ("min_sectors", "age_min", "age_max"):
+            value = getattr(self, field)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise SpecError(f"TrajectoryRule {field} must be an int or None, got {value!r}.")
+
+
+#: Default rules for the four critical groups, tried in order (first match wins):
+#: 1 families with several risk factors, pregnancy to age 2 (``risk_family_0_2``);
+#: 3 young people and adults (16+) with complex mental-health and/or substance problems
+#: (``mental_health_substance``); 2 children, young people and families needing
+#: cross-disciplinary help (``cross_disciplinary``: a measure for that group, or a person
+#: under 25 served by three or more sectors); 4 children and families in poverty
+#: (``poverty``). Anything else is ``"other"``.
+DEFAULT_RULES: tuple[TrajectoryRule, ...] = (
+    TrajectoryRule("risk_family_0_2", target_groups_any=("risk_family_0_2",), age_max=2),
+    TrajectoryRule(
+        "mental_health_substance", target_groups_any=("mental_health_substance",), age_min=16
+    ),
+    TrajectoryRule("cross_disciplinary", target_groups_any=("cross_disciplinary",)),
+    TrajectoryRule("cross_disciplinary", min_sectors=3, age_max=24),
+    TrajectoryRule("poverty", target_groups_any=("poverty",)),
+)
+
+
+def _check_rules(rules: Sequence[TrajectoryRule] | None) -> tuple[TrajectoryRule, ...]:
+    if rules is None:
+        return DEFAULT_RULES
+    if isinstance(rules, TrajectoryRule) or isinstance(rules, str):
+        raise SpecError("rules must be a list of TrajectoryRule, not a single rule.")
+    rules = tuple(rules)
+    bad = [r for r in rules if not isinstance(r, TrajectoryRule)]
+    if bad:
+        raise SpecError(f"rules must hold TrajectoryRule objects, got {bad[0]!r}.")
+    return rules
+
+
+def _join_sorted(values: ir.Column) -> ir.Value:
+    """Distinct values, sorted in their own type, joined by ';'."""
+    return values.collect(distinct=True).sort().cast("array<string>").join(";")
+
+
+def _flags_joined(flags: list[ir.BooleanValue], names: list[str]) -> ir.StringValue:
+    """Join by ';' the names whose flag is true, in the given order."""
+    text: ir.StringValue = ibis.literal("")
+    for flag, name in zip(flags, names, strict=True):
+        text = text + flag.ifelse(name + ";", "")
+    return text.re_replace(";$", "")
+
+
+def trajectory_events(store: RecordStore, gap_days: int = 90, by: TrajectoryBy = "person"):
+    """Service events with their unit, sector, target group and trajectory number.
+
+    The Ibis expression behind :func:`trajectories`, for callers who want to aggregate
+    differently. Columns: the unit (``person_id`` or ``family_id``), ``person_id``,
+    ``measure_id``, ``start_date``, ``end_date``, ``cost_nok``, ``sector``,
+    ``target_group``, ``birth_year`` and ``sequence`` (1, 2, ... within the unit).
+
+    Parameters
+    ----------
+    store : RecordStore
+    gap_days : int
+        A new trajectory starts when an event starts more than ``gap_days`` days after the
+        latest ``end_date`` of the unit's earlier events.
+    by : {"person", "family"}
+
+    Returns
+    -------
+    ibis.Table
+    """
+    gap_days = check_positive_int("gap_days", gap_days, minimum=0)
+    check_choice("by", by, TrajectoryBy)
+    unit = f"{by}_id"
+    events = store.table("service_events")
+    measures = store.table("measures").select("measure_id", "sector", "target_group")
+    persons = store.table("persons").select("person_id", "family_id", "birth_year")
+    ev = events.select("person_id", "measure_id", "start_date", "end_date", "cost_nok")
+    ev = ev.join(measures, "measure_id").join(persons, "person_id")
+    ev = ev.mutate(_s=ev.start_date.epoch_days(), _e=ev.end_date.epoch_days())
+    order = [ev._s, ev._e]
+    earlier = ibis.window(group_by=ev[unit], order_by=order, rows=(None, -1))
+    prev_end = ev._e.max().over(earlier)
+    new = (prev_end.isnull() | (ev._s - prev_end > gap_days)).cast("int64")
+    ev = ev.mutate(_new=new)
+    running = ibis.cumulative_window(group_by=ev[unit], order_by=[ev._s, ev._e])
+    return ev.mutate(sequence=ev._new.sum().over(running)).drop("_s", "_e", "_new")
+
+
+def trajectories(
+    store: RecordStore,
+    gap_days: int = 90,
+    by: TrajectoryBy = "person",
+    rules: Sequence[TrajectoryRule] | None = None,
+) -> pd.DataFrame:
+    """Merge service events into trajectories (forløp) and type them by rules.
+
+    Events of a unit (person or family) are taken in order of ``start_date``; an event
+    joins the current trajectory when it starts at most ``gap_days`` days after the latest
+    ``end_date`` of the unit's earlier events (so overlapping events always merge), and
+    starts a new one otherwise. Events whose ``person_id`` or ``measure_id`` is unknown are
+    left out (:meth:`RecordStore.validate` reports them).
+
+    Parameters
+    ----------
+    store : RecordStore
+        The record tables.
+    gap_days : int
+        Largest gap, in days between an event's ``start_date`` and the latest earlier
+        ``end_date``, that keeps events in one trajectory (default 90).
+    by : {"person", "family"}
+        Build trajectories per person, or per family (all members' events together).
+    rules : sequence of TrajectoryRule, optional
+        Ordered rules; the first that matches gives ``trajectory_type``, else ``"other"``.
+        Default :data:`DEFAULT_RULES` (the four critical groups).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trajectory, ordered by unit and start: ``person_id`` (or
+        ``family_id``), ``trajectory_id`` (1..n over the whole frame), ``sequence``
+        (1, 2, ... within the unit), ``start_date``, ``end_date``, ``duration_days``
+        (``end_date − start_date + 1``, both days counted), ``n_events``, ``measures``,
+        ``sectors`` and ``target_groups`` (distinct values, sorted, joined by ``';'``),
+        ``n_sectors``, ``age_at_start`` (start year − birth year of the youngest person
+        with an event in it), ``cost_<sector>`` for every sector in ``measures`` (0 when
+        none), ``cost_total`` and ``trajectory_type``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from effekt.data import RecordStore, trajectories
+    >>> persons = pd.DataFrame({"person_id": [1], "family_id": [10], "birth_year": [2019],
+    ...                         "sex": ["f"], "district": ["Bekkestua"]})
+    >>> measures = pd.DataFrame({"measure_id": [1, 2], "name": ["Hjemmebesøk", "Barnevern"],
+    ...                          "sector": ["helse_sosial", "barnevern"],
+    ...                          "unit": ["hour", "decision"],
+    ...                          "unit_cost_nok": [900.0, 20000.0],
+    ...                          "target_group": ["risk_family_0_2", None]})
+    >>> events = pd.DataFrame({"person_id": [1, 1, 1], "measure_id": [1, 2, 1],
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2020-02-15", "2021-01-01"]),
+    ...     "end_date": pd.to_datetime(["2020-01-31", "2020-03-31", "2021-01-01"]),
+    ...     "units": [4.0, 1.0, 1.0], "cost_nok": [3600.0, 20000.0, 900.0],
+    ...     "provider_id": [None, None, None]})
+    >>> store = RecordStore.from_frames(persons=persons, measures=measures,
+    ...                                 service_events=events)
+    >>> t = trajectories(store, gap_days=90)
+    >>> t[["sequence", "duration_days", "n_events", "cost_total", "trajectory_type"]]
+       sequence  duration_days  n_events  cost_total  trajectory_type
+    0         1             91         2     23600.0  risk_family_0_2
+    1         2              1         1       900.0  risk_family_0_2
+    """
+    rules = _check_rules(rules)
+    unit = f"{by}_id"
+    ev = trajectory_events(store, gap_days=gap_days, by=by)
+    columns_by_sector = sector_columns(store)
+    columns = {
+        name: ev.cost_nok.sum(where=ev.sector == sector).fill_null(0).cast("float64")
+        for sector, name in columns_by_sector.items()
+    }
+    # sectors and target groups are few: one flag each, then strings built from the flags
+    known = store.table("measures").select("target_group").distinct().to_pandas()
+    groups = sorted(
+        {g for g in known["target_group"].tolist() if isinstance(g, str)}
+        | {g for r in rules for g in r.target_groups_any}
+    )
+    all_sectors = sorted(set(columns_by_sector) | {x for r in rules for x in r.sectors_any})
+    flags = {f"_tg{i}": (ev.target_group == g).fill_null(False).any() for i, g in
+             enumerate(groups)}
+    flags |= {f"_sec{i}": (ev.sector == x).fill_null(False).any() for i, x in
+              enumerate(all_sectors)}
+    agg = ev.group_by([unit, "sequence"]).aggregate(
+        start_date=ev.start_date.min(),
+        end_date=ev.end_date.max(),
+        n_events=ev.count(),
+        measures=_join_sorted(ev.measure_id),
+        _youngest=ev.birth_year.max(),
+        **columns,
+        cost_total=ev.cost_nok.sum().cast("float64"),
+        **flags,
+    )
+    sector_flags = [agg[f"_sec{i}"] for i in range(len(all_sectors))]
+    agg = agg.mutate(
+        sectors=_flags_joined(sector_flags, all_sectors),
+        target_groups=_flags_joined([agg[f"_tg{i}"] for i in range(len(groups))], groups),
+        n_sectors=sum((f.cast("int64") for f in sector_flags), ibis.literal(0).cast("int64")),
+    )
+    agg = agg.mutate(
+        duration_days=agg.end_date.epoch_days() - agg.start_date.epoch_days() + 1,
+        age_at_start=agg.start_date.year() - agg._youngest,
+    )
+    branches = []
+    for rule in rules:
+        cond = ibis.literal(True)
+        if rule.target_groups_any:
+            cond &= ibis.or_(*(agg[f"_tg{groups.index(g)}"] for g in rule.target_groups_any))
+        if rule.sectors_any:
+            cond &= ibis.or_(*(agg[f"_sec{all_sectors.index(x)}"] for x in rule.sectors_any))
+        if rule.min_sectors is not None:
+            cond &= agg.n_sectors >= rule.min_sectors
+        if rule.age_min is not None:
+            cond &= agg.age_at_start >= rule.age_min
+        if rule.age_max is not None:
+            cond &= agg.age_at_start <= rule.age_max
+        branches.append((cond, rule.name))
+    kind = ibis.cases(*branches, else_="other") if branches else ibis.literal("other")
+    agg = agg.mutate(trajectory_type=kind)
+    out = agg.select(
+        unit,
+        "sequence",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "n_events",
+        "measures",
+        "sectors",
+        "target_groups",
+        "n_sectors",
+        "age_at_start",
+        *columns,
+        "cost_total",
+        "trajectory_type",
+    ).order_by([unit, "sequence"])
+    frame = out.to_pandas()
+    frame.insert(1, "trajectory_id", np.arange(1, len(frame) + 1, dtype="int64"))
+    for col in ("sequence", "duration_days", "n_events", "n_sectors"):
+        frame[col] = frame[col].astype("int64")
+    return frame
