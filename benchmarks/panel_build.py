@@ -27,7 +27,9 @@ from _common import peak_rss_mb, run_isolated, save, timed  # noqa: E402
 
 SEED = 20261124
 YEARS = (2016, 2025)
-SECTORS = ["oppvekst_barnehage", "oppvekst_skole", "helse_sosial", "pleie_omsorg", "nav", "barnevern"]
+SECTORS = [
+    "oppvekst_barnehage", "oppvekst_skole", "helse_sosial", "pleie_omsorg", "nav", "barnevern",
+]
 CACHE = Path(tempfile.gettempdir()) / "effekt-bench-panel"
 
 
@@ -67,7 +69,8 @@ def generate(n_events: int, folder: Path) -> Path:
                      DATE '{YEARS[0]}-01-01' + (s + d)::INTEGER AS end_date,
                      u::DOUBLE AS units, (u * (100 + (m * 37) % 900))::DOUBLE AS cost_nok,
                      m % 40 AS provider_id
-              FROM (SELECT hash(i, {SEED} + 3) % {n_p} AS p, hash(i, {SEED} + 4) % 170 AS m,
+              -- the store rejects repeated (person, measure, provider, start, end) keys
+              FROM (SELECT DISTINCT ON (p, m, s, d) hash(i, {SEED} + 3) % {n_p} AS p, hash(i, {SEED} + 4) % 170 AS m,
                            hash(i, {SEED} + 5) % ({days} - 61) AS s,
                            hash(i, {SEED} + 6) % 60 AS d, 1 + hash(i, {SEED} + 7) % 20 AS u
                     FROM range({n_events}) t(i)))
@@ -81,7 +84,8 @@ def generate(n_events: int, folder: Path) -> Path:
     con.execute(f"""
         COPY (SELECT i AS person_id, NULL::BIGINT AS family_id, NULL::BIGINT AS provider_id,
                      'pilot' AS pilot,
-                     make_date({YEARS[0] + 2} + (hash(i, {SEED} + 8) % 5)::INTEGER, 8, 1) AS start_date
+                     make_date({YEARS[0] + 2} + (hash(i, {SEED} + 8) % 5)::INTEGER, 8, 1)
+                         AS start_date
               FROM range({n_p}) t(i) WHERE hash(i, {SEED} + 9) % 10 = 0)
         TO '{folder}/exposures.parquet' (FORMAT parquet)""")
     con.close()

@@ -27,7 +27,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     m = generate(seed=args.seed, scale=args.scale)
     manifest = write(m, args.out)
     if not args.quiet:
-        print(f"wrote the synthetic municipality (seed {args.seed}, scale {args.scale}) to {args.out}")
+        print(f"wrote the synthetic municipality (seed {args.seed}, scale {args.scale}) "
+              f"to {args.out}")
         for name, rows in manifest["rows"].items():
             print(f"  {name:<16} {rows:>10,} rows")
     return 0
