@@ -16,8 +16,8 @@ from effekt.errors import SpecError
 from effekt.synthetic import SECTORS, TABLES, TARGET_GROUPS, generate, write
 
 COST_OUTCOMES = {
-    "holf": ("cost_nok_nav", "cost_nok_helse_sosial"),
-    "samhandling": ("cost_nok_oppvekst_skole", "cost_nok_barnevern"),
+    "holf": ("cost_nav", "cost_helse_sosial"),
+    "samhandling": ("cost_oppvekst_skole", "cost_barnevern"),
 }
 
 
@@ -76,7 +76,7 @@ def _panels(m) -> dict[tuple[str, str, str], tuple[pd.Series, pd.Series]]:
     for pilot, names in COST_OUTCOMES.items():
         base = res if pilot == "holf" else res[res.person_id.isin(samh_units)]
         for name in names:
-            sector = name.removeprefix("cost_nok_")
+            sector = name.removeprefix("cost_")
             c = ev[ev.sector == sector].groupby(["person_id", "year"])["cost_nok"].sum()
             val = base.set_index(["person_id", "year"]).join(c.rename("v"))["v"].fillna(0.0)
             out[(pilot, name, "person")] = (val, p_holf if pilot == "holf" else p_samh)
@@ -199,8 +199,8 @@ def test_default_effects_have_the_planted_signs(noisy):
     tr = noisy.truth[noisy.truth.event_time >= 2].groupby("outcome")["effect"].mean()
     assert tr["social_assistance_months"] < 0 and tr["employed"] > 0
     assert tr["leisure_participation"] > 0 and tr["school_absence_days"] < 0
-    assert tr["barnevern_referral"] < 0 and tr["cost_nok_barnevern"] < 0
-    assert tr["cost_nok_oppvekst_skole"] > 0 and tr["cost_nok_nav"] < 0
+    assert tr["barnevern_referral"] < 0 and tr["cost_barnevern"] < 0
+    assert tr["cost_oppvekst_skole"] > 0 and tr["cost_nav"] < 0
 
 
 # ---------------------------------------------------------------- HOLF designs

@@ -46,7 +46,7 @@ class Municipality:
         with yearly periods; 0 before the cohort), and ``n_units``; ``effect_panel``
         and ``n_units_panel``, the same over the units also observed in the base
         period ``cohort - 1`` (what a panel DiD against ``cohort - 1`` compares).
-        Outcomes ``cost_nok_<sector>`` are the sum of ``service_events.cost_nok`` in
+        Outcomes ``cost_<sector>`` are the sum of ``service_events.cost_nok`` in
         the sector per person and calendar year (events never cross a year end).
     params : dict
         The settings used, JSON-serialisable.
@@ -145,7 +145,7 @@ def generate(
         pop_mask = np.ones(n_p, bool) if pilot == HOLF else grid.samh_unit
         i, t = np.nonzero(grid.resident & pop_mask[:, None])
         for s in sectors:
-            truth.append(truth_rows(pilot, f"cost_nok_{s}", "person", i, t, cohort[i],
+            truth.append(truth_rows(pilot, f"cost_{s}", "person", i, t, cohort[i],
                                     cost_effects[s][i, t], n_p, start_year, n_t))
     truth_df = pd.concat(truth, ignore_index=True)
     truth_df["pilot"] = pd.Categorical(truth_df["pilot"], [HOLF, SAMHANDLING])

@@ -1,0 +1,387 @@
+"""Results of :func:`effekt.estimators.staggered.att_gt` and of its aggregations.
+
+A :class:`GroupTimeResult` carries the influence functions of every ATT(g,t) (as an
+:class:`~effekt.estimators.inference.InfluenceBasis`), so aggregating or changing inference
+never refits: :meth:`GroupTimeResult.bootstrap` returns a new result whose cells and
+aggregations use the multiplier bootstrap with the same draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from effekt._checks import check_choice
+from effekt.errors import EffektWarning, NotEstimableError
+from effekt.estimators._aggte import Aggregation, aggregate_cells
+from effekt.estimators.inference import (
+    BootWeights,
+    InfluenceBasis,
+    analytic_se,
+    bootstrap_summary,
+    wald_test,
+)
+from effekt.estimators.results import ResultsBase, format_table
+
+__all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
+
+_LABEL = {"dynamic": "event_time", "group": "group", "calendar": "period", "simple": None}
+
+
+@dataclass(frozen=True, eq=False)
+class PretrendTest(ResultsBase):
+    """Wald test that every pre-treatment ATT(g,t) is zero (as R ``did`` reports it)."""
+
+    statistic: float
+    df: int
+    p_value: float
+    cells: tuple[tuple[float, float], ...]
+
+    def summary(self) -> str:
+        """Return the text summary."""
+        return (
+            "Pre-trend Wald test (all pre-treatment ATT(g,t) = 0)\n"
+            f"W = {self.statistic:.4f}, df = {self.df}, p-value = {self.p_value:.5f}"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class AggregateResult(ResultsBase):
+    """An aggregation of group-time ATTs (R ``aggte``): per-label estimates and the overall one.
+
+    ``labels`` are event times (``kind="dynamic"``), cohorts (``"group"``) or periods
+    (``"calendar"``); ``"simple"`` has the overall estimate only. ``crit`` is the critical
+    value of the uniform band (bootstrap with ``cband=True``), NaN otherwise.
+    """
+
+    kind: str
+    labels: np.ndarray
+    estimate: np.ndarray
+    std_error: np.ndarray
+    overall_att: float
+    overall_se: float
+    crit: float
+    level: float
+    inference: str
+    outcome: str
+    skipped: tuple[tuple[float, float], ...] = ()
+    window: tuple = (None, None, None)
+
+    @property
+    def estimand(self) -> str:
+        """The estimand in words."""
+        words = {
+            "simple": "the average ATT over all post-treatment (cohort, period) cells, "
+            "weighted by cohort size",
+            "group": "the average ATT of each cohort over its post-treatment periods; overall "
+            "their cohort-size-weighted average",
+            "calendar": "the average ATT in each calendar period over cohorts treated by then; "
+            "overall their mean",
+            "dynamic": "the average ATT by time since treatment (event time), weighted by "
+            "cohort size; overall the mean over event times >= 0",
+        }
+        return f"Effect on {self.outcome}: {words[self.kind]}."
+
+    @property
+    def overall_ci(self) -> tuple[float, float]:
+        """Pointwise confidence interval of the overall estimate."""
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        return self.overall_att - z * self.overall_se, self.overall_att + z * self.overall_se
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: label column, estimate, std_error, ci_lower, ci_upper (+ uniform band)."""
+        if self.kind == "simple":
+            lo, hi = self.overall_ci
+            return pd.DataFrame(
+                {"estimate": [self.overall_att], "std_error": [self.overall_se],
+                 "ci_lower": [lo], "ci_upper": [hi]}
+            )
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        out = pd.DataFrame({_LABEL[self.kind]: self.labels, "estimate": self.estimate,
+                            "std_error": self.std_error})
+        out["ci_lower"] = self.estimate - z * self.std_error
+        out["ci_upper"] = self.estimate + z * self.std_error
+        if np.isfinite(self.crit):
+            out["uniform_lower"] = self.estimate - self.crit * self.std_error
+            out["uniform_upper"] = self.estimate + self.crit * self.std_error
+        return out
+
+    def summary(self) -> str:
+        """Return the text summary."""
+        lo, hi = self.overall_ci
+        lines = [
+            f"Aggregated ATT ({self.kind}), outcome {self.outcome}; inference: {self.inference}",
+            f"Overall: {self.overall_att:.4f} (SE {self.overall_se:.4f}), "
+            f"{self.level:.0%} CI [{lo:.4f}, {hi:.4f}]",
+        ]
+        if self.kind != "simple":
+            lines.append(format_table(self.to_frame().set_index(_LABEL[self.kind])))
+        if self.skipped:
+            lines.append(f"Skipped non-estimable cells (g, t): {list(self.skipped)}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Plot the estimates with pointwise (thick) and, if bootstrapped, uniform (thin) bands.
+
+        Pre-treatment event times are drawn in a different colour; a reference line marks 0.
+        Returns the matplotlib Axes.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        frame = self.to_frame()
+        x = frame[_LABEL[self.kind]].to_numpy(float) if self.kind != "simple" else np.zeros(1)
+        pre = x < 0 if self.kind == "dynamic" else np.zeros(x.size, bool)
+        for mask, colour, name in ((pre, "tab:grey", "pre-treatment"),
+                                   (~pre, "tab:blue", "post-treatment")):
+            if not mask.any():
+                continue
+            est = frame["estimate"].to_numpy()[mask]
+            if "uniform_lower" in frame:
+                ax.vlines(x[mask], frame["uniform_lower"][mask], frame["uniform_upper"][mask],
+                          color=colour, linewidth=1, alpha=0.6)
+            ax.vlines(x[mask], frame["ci_lower"][mask], frame["ci_upper"][mask], color=colour,
+                      linewidth=3)
+            ax.plot(x[mask], est, "o", color=colour, label=name)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel(_LABEL[self.kind] or "")
+        ax.set_ylabel(f"ATT on {self.outcome}")
+        ax.legend()
+        return ax
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTimeResult(ResultsBase):
+    """Group-time average treatment effects ATT(g,t) (Callaway & Sant'Anna 2021).
+
+    Attributes
+    ----------
+    group, time, base : ndarray
+        Cohort, period and base (comparison) period of each cell.
+    att : ndarray
+        ATT(g,t); NaN where the cell could not be estimated.
+    reference : ndarray of bool
+        The base-period cells of ``base_period="universal"`` (0 by construction, no SE).
+    basis : InfluenceBasis
+        Influence functions of the cells (n observations × cells) and the cohort indicators.
+    """
+
+    group: np.ndarray
+    time: np.ndarray
+    base: np.ndarray
+    att: np.ndarray
+    reference: np.ndarray
+    basis: InfluenceBasis
+    pg: np.ndarray
+    cell_group_index: np.ndarray
+    periods: np.ndarray
+    gram: np.ndarray
+    settings: dict
+    notes: tuple[str, ...] = ()
+    draws: np.ndarray | None = None
+    boot: dict = field(default_factory=dict)
+    level: float = 0.95
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Cells with an estimate."""
+        return np.isfinite(self.att)
+
+    @property
+    def estimand(self) -> str:
+        """The estimand in words."""
+        s = self.settings
+        ctrl = "never-treated units" if s["control"] == "never" else "not-yet-treated units"
+        return (
+            f"ATT(g,t): the average effect on {s['outcome']} in period t of first treatment in "
+            f"period g, among units first treated in g, against {ctrl} "
+            f"({s['base_period']} base period, anticipation {s['anticipation']})."
+        )
+
+    @property
+    def inference(self) -> str:
+        """Description of the inference in use."""
+        if self.draws is None:
+            how = "analytic (influence function)"
+        else:
+            b = self.boot
+            how = f"multiplier bootstrap ({b['n_boot']} draws, {b['weights']} weights"
+            how += ", uniform band)" if b["cband"] else ")"
+        if self.settings.get("cluster"):
+            how += f", clustered by {self.settings['cluster']}"
+        return how
+
+    def _se_crit(self, coef: np.ndarray, cband: bool) -> tuple[np.ndarray, float]:
+        if self.draws is None:
+            return analytic_se(coef, self.gram, self.basis.n), float("nan")
+        se, crit = bootstrap_summary(self.draws @ coef, self.basis.n, self.level)
+        return se, crit if cband else float("nan")
+
+    @property
+    def std_error(self) -> np.ndarray:
+        """Standard errors of the cells (analytic or bootstrap)."""
+        return self._cell_inference()[0]
+
+    def _cell_inference(self):
+        m = self.att.shape[0]
+        coef = np.zeros((self.basis.size, m))
+        coef[np.arange(m), np.arange(m)] = 1.0
+        se, crit = self._se_crit(coef, bool(self.boot.get("cband")))
+        se = np.where(self.usable & ~self.reference, se, np.nan)
+        return se, crit
+
+    def bootstrap(
+        self,
+        n_boot: int = 999,
+        weights: BootWeights = "mammen",
+        seed: int | np.random.Generator | None = None,
+        cband: bool = True,
+    ) -> GroupTimeResult:
+        """Return a new result using the multiplier bootstrap (cells and every aggregation).
+
+        The draws are made once here (blocked matrix products of weights and influence
+        functions) and reused by :meth:`aggregate`, so the bootstrap of an aggregation is the
+        same draws' linear combination, as in R ``did``.
+        """
+        draws = self.basis.draws(n_boot, weights, seed)
+        seed_txt = seed if isinstance(seed, int) else type(seed).__name__
+        boot = {"n_boot": n_boot, "weights": weights, "seed": seed_txt, "cband": bool(cband)}
+        return dataclasses.replace(self, draws=draws, boot=boot)
+
+    def analytic(self) -> GroupTimeResult:
+        """Return a new result using analytic influence-function standard errors."""
+        return dataclasses.replace(self, draws=None, boot={})
+
+    def aggregate(
+        self,
+        kind: Aggregation = "simple",
+        min_e: float | None = None,
+        max_e: float | None = None,
+        balance_e: int | None = None,
+    ) -> AggregateResult:
+        """Aggregate the ATT(g,t) as R ``did``'s ``aggte`` (Callaway & Sant'Anna 2021, Sec. 3).
+
+        Parameters
+        ----------
+        kind : {"simple", "group", "calendar", "dynamic"}
+            Weighted average of post-treatment cells; by cohort; by calendar period; by event
+            time ``t - g``.
+        min_e, max_e : float, optional
+            Event-time window (``dynamic``; ``max_e`` also limits ``simple`` and ``group``).
+        balance_e : int, optional
+            Keep only cohorts observed for at least ``balance_e`` periods after treatment.
+
+        Non-estimable cells are skipped with an :class:`~effekt.errors.EffektWarning`.
+        """
+        check_choice("kind", kind, Aggregation)
+        skipped = tuple(
+            (float(g), float(t))
+            for g, t in zip(self.group[~self.usable], self.time[~self.usable], strict=True)
+        )
+        if skipped:
+            warnings.warn(
+                f"aggregate({kind!r}) skips {len(skipped)} non-estimable ATT(g,t) cells "
+                f"(g, t): {list(skipped)[:5]}{' ...' if len(skipped) > 5 else ''}",
+                EffektWarning,
+                stacklevel=2,
+            )
+        spec = aggregate_cells(
+            kind, self.group, self.time, self.att, self.usable, self.cell_group_index, self.pg,
+            self.periods, self.basis.size,
+            min_e=-np.inf if min_e is None else min_e,
+            max_e=np.inf if max_e is None else max_e,
+            balance_e=balance_e,
+        )
+        cband = bool(self.boot.get("cband")) and kind != "simple"
+        se, crit = (self._se_crit(spec.coef, cband) if spec.coef.shape[1]
+                    else (np.array([]), float("nan")))
+        overall_se = self._se_crit(spec.overall_coef[:, None], False)[0][0]
+        if kind == "simple":
+            se = np.array([overall_se])
+        return AggregateResult(
+            kind=kind, labels=spec.labels, estimate=spec.estimate, std_error=se,
+            overall_att=spec.overall_estimate, overall_se=float(overall_se), crit=crit,
+            level=self.level, inference=self.inference, outcome=self.settings["outcome"],
+            skipped=skipped, window=(min_e, max_e, balance_e),
+        )
+
+    def pretrend_test(self) -> PretrendTest:
+        """Wald test of all pre-treatment ATT(g,t) = 0 (cells with ``g > t``), as R ``did``.
+
+        Uses the analytic (clustered, if set) covariance of the influence functions whatever
+        the inference in use, as R does. The reference cells of a universal base period
+        (0 by construction) are left out. Raises NotEstimableError when there is no
+        pre-treatment cell or the covariance is singular.
+        """
+        pre = np.flatnonzero(self.usable & (self.group > self.time) & ~self.reference)
+        if pre.size == 0:
+            raise NotEstimableError("there are no pre-treatment ATT(g,t) cells to test")
+        stat, df = wald_test(self.att[pre], self.gram[np.ix_(pre, pre)], self.basis.n)
+        return PretrendTest(
+            statistic=stat, df=df, p_value=float(stats.chi2.sf(stat, df)),
+            cells=tuple((float(self.group[i]), float(self.time[i])) for i in pre),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per cell: group, time, base_period, event_time, estimate, std_error, CIs."""
+        se, crit = self._cell_inference()
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        out = pd.DataFrame({
+            "group": self.group, "time": self.time, "base_period": self.base,
+            "event_time": self.time - self.group, "estimate": self.att, "std_error": se,
+            "ci_lower": self.att - z * se, "ci_upper": self.att + z * se,
+        })
+        if np.isfinite(crit):
+            out["uniform_lower"] = self.att - crit * se
+            out["uniform_upper"] = self.att + crit * se
+        out["post"] = self.time >= self.group
+        return out
+
+    def summary(self) -> str:
+        """Return the text summary."""
+        s = self.settings
+        head = [
+            "Group-time ATT (Callaway & Sant'Anna 2021)",
+            f"Outcome: {s['outcome']}; method: {s['method']}; control: {s['control']}; "
+            f"base period: {s['base_period']}; anticipation: {s['anticipation']}",
+            f"Observations: {self.basis.n}; cohorts: {len(self.pg)}; inference: "
+            f"{self.inference}",
+        ]
+        table = format_table(self.to_frame().drop(columns=["post"]).set_index(["group", "time"]))
+        return "\n".join(head + [table, *self.notes])
+
+    def plot(self, ax=None):
+        """Plot ATT(g,t) with one panel per cohort (like R's ``ggdid``).
+
+        ``ax`` is an optional sequence of Axes, one per cohort. Returns a numpy array of Axes
+        (their figure is ``axes[0].figure``).
+        """
+        import matplotlib.pyplot as plt
+
+        frame = self.to_frame()
+        groups = np.unique(self.group)
+        if ax is None:
+            _, ax = plt.subplots(len(groups), 1, sharex=True, squeeze=False,
+                                 figsize=(7, 2.2 * len(groups)))
+        axes = np.asarray(ax).ravel()
+        for a, g in zip(axes, groups, strict=False):
+            f = frame[frame["group"] == g]
+            for post, colour in ((False, "tab:grey"), (True, "tab:blue")):
+                sub = f[f["post"] == post]
+                if "uniform_lower" in sub:
+                    a.vlines(sub["time"], sub["uniform_lower"], sub["uniform_upper"],
+                             color=colour, linewidth=1, alpha=0.6)
+                a.vlines(sub["time"], sub["ci_lower"], sub["ci_upper"], color=colour,
+                         linewidth=3)
+                a.plot(sub["time"], sub["estimate"], "o", color=colour,
+                       label="post" if post else "pre")
+            a.axhline(0, color="black", linewidth=0.8)
+            a.set_title(f"cohort {g:g}", fontsize=9)
+        axes[-1].set_xlabel("period")
+        return axes
