@@ -24,7 +24,7 @@ def _frames() -> dict[str, pd.DataFrame]:
             "provider_id": [100, 100, 101, 102],
             "income": [300.0, 500.0, 100.0, 50.0],
             "move_in_date": pd.to_datetime([None, None, "2021-06-15", None]),
-            "move_out_date": pd.to_datetime([None, None, None, "2020-03-01"]),
+            "move_out_date": pd.to_datetime([None, None, None, "2021-03-01"]),
         }
     )
     measures = pd.DataFrame(
@@ -90,7 +90,8 @@ def test_person_year_panel_hand_computed(store):
         "absence_days", "score", "cost_barnevern", "cost_helse_sosial", "cost_nav",
         "cost_total", "income", "balanced",
     ]  # fmt: skip
-    # person 3 moves in during 2021, person 4 moves out during 2020
+    # resident at the end of the period: person 3 moves in during 2021, person 4 moves
+    # out during 2021 (so is resident at the end of 2020 only)
     assert p["person_id"].tolist() == [1, 1, 2, 2, 3, 4]
     assert p["period"].tolist() == [2020, 2021, 2020, 2021, 2021, 2020]
     assert p["period_start"].tolist() == [pd.Timestamp(f"{y}-01-01") for y in p["period"]]
@@ -108,6 +109,15 @@ def test_person_year_panel_hand_computed(store):
     assert p["income"].tolist() == [300.0, 300.0, 500.0, 500.0, 100.0, 50.0]
     assert p["balanced"].tolist() == [True, True, True, True, False, False]
     assert p["period"].dtype == np.int64 and p["cohort"].dtype == np.int64
+
+
+def test_not_resident_before_birth_year():
+    f = _frames()
+    f["persons"].loc[f["persons"]["person_id"] == 1, "birth_year"] = 2021
+    f["outcomes"] = f["outcomes"][f["outcomes"]["person_id"] != 1]
+    f["service_events"] = f["service_events"][f["service_events"]["person_id"] != 1]
+    p = panel(RecordStore.from_frames(**f), start="2020-01-01", end="2022-12-31")
+    assert p.loc[p["person_id"] == 1, "period"].tolist() == [2021, 2022]
 
 
 def test_max_last_and_fill(store):
@@ -140,11 +150,12 @@ def test_quarter_and_month_coding(store):
     assert q1["period_start"].tolist() == pd.to_datetime(
         ["2020-01-01", "2020-04-01", "2020-07-01", "2020-10-01"]).tolist()
     assert q1["cost_helse_sosial"].tolist() == [100.0, 0.0, 0.0, 0.0]
-    assert q[q["person_id"] == 4]["period"].tolist() == [8080]  # moved out in March
-    m = panel(store, period="month", start="2020-01-01", end="2020-12-31", exposure="holf")
+    assert q[q["person_id"] == 4]["period"].tolist() == [8080, 8081, 8082, 8083]
+    m = panel(store, period="month", start="2020-01-01", end="2021-12-31", exposure="holf")
     m4 = m[m["person_id"] == 4]
-    assert m4["period"].tolist() == [24240, 24241, 24242]  # 2020*12 + month - 1, Jan-Mar
-    assert m4["cost_nav"].tolist() == [20.0, 0.0, 0.0]
+    # 2020*12 + month - 1; moved out on 1 March 2021, so resident at the end of Feb 2021
+    assert m4["period"].tolist() == list(range(24240, 24254))
+    assert m4["cost_nav"].tolist() == [20.0] + [0.0] * 13
     assert m4["cohort"].unique().tolist() == [2019 * 12 + 5]
     m1 = m[m["person_id"] == 1]
     assert m1["cohort"].iloc[0] == 2021 * 12 + 1

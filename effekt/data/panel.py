@@ -179,10 +179,11 @@ def panel(
         - the covariates;
         - ``balanced``: whether the unit is resident in every period of the panel.
 
-        Residence: ``persons.move_in_date`` and ``move_out_date`` (optional, missing =
-        resident from the first or to the last period) bound the periods a person appears
-        in, including the periods of moving; a family is resident when any member is.
-        Births are not inferred from ``birth_year``: give ``move_in_date`` for them.
+        Residence: a person appears in the periods at whose end they are resident, the
+        convention of register statistics: from the period of ``persons.move_in_date``
+        (and not before the first period of ``birth_year``) up to the period before
+        ``move_out_date`` (both optional; missing = resident from the first or to the
+        last period). A family is resident when any member is.
 
     Examples
     --------
@@ -282,12 +283,16 @@ def panel(
     periods = ibis.memtable({"period": np.arange(lo, hi + 1, dtype="int64")})
 
     # -- residence grid -------------------------------------------------------------------
-    first_p: ir.Value = ibis.literal(lo)
+    # resident in a period = resident at its end, as in register statistics: from the
+    # period of moving in (and not before the first period of the birth year) up to the
+    # period before moving out
+    per_year = {"year": 1, "quarter": 4, "month": 12}[period]
+    first_p: ir.Value = persons.birth_year.cast("int64") * per_year
     last_p: ir.Value = ibis.literal(hi)
     if "move_in_date" in persons.columns:
-        first_p = period_code(persons.move_in_date, period).fill_null(lo)
+        first_p = ibis.greatest(first_p, period_code(persons.move_in_date, period).fill_null(lo))
     if "move_out_date" in persons.columns:
-        last_p = period_code(persons.move_out_date, period).fill_null(hi)
+        last_p = (period_code(persons.move_out_date, period) - 1).fill_null(hi)
     spans = persons.select("person_id", "family_id", _first_p=first_p, _last_p=last_p)
     grid = spans.cross_join(periods)
     grid = grid.filter(grid.period.between(grid._first_p, grid._last_p)).select(key, "period")
