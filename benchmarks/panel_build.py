@@ -70,7 +70,8 @@ def generate(n_events: int, folder: Path) -> Path:
                      u::DOUBLE AS units, (u * (100 + (m * 37) % 900))::DOUBLE AS cost_nok,
                      m % 40 AS provider_id
               -- the store rejects repeated (person, measure, provider, start, end) keys
-              FROM (SELECT DISTINCT ON (p, m, s, d) hash(i, {SEED} + 3) % {n_p} AS p, hash(i, {SEED} + 4) % 170 AS m,
+              FROM (SELECT DISTINCT ON (p, m, s, d)
+                           hash(i, {SEED} + 3) % {n_p} AS p, hash(i, {SEED} + 4) % 170 AS m,
                            hash(i, {SEED} + 5) % ({days} - 61) AS s,
                            hash(i, {SEED} + 6) % 60 AS d, 1 + hash(i, {SEED} + 7) % 20 AS u
                     FROM range({n_events}) t(i)))

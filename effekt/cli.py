@@ -18,7 +18,9 @@ from effekt.errors import EffektError
 __all__ = ["main"]
 
 DEFAULT_SEED = 20190701  # Bærum's population date in CALIBRATION.md, as a memorable seed
-DEFAULT_SCALE = 0.05
+# a quarter of Bærum: about 43,000 people and 35 HOLF families (NAV Bærum's two family
+# coordinators followed a few dozen families in the real trial), about 2 MB of Parquet
+DEFAULT_SCALE = 0.25
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -29,19 +31,42 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"wrote the synthetic municipality (seed {args.seed}, scale {args.scale}) "
               f"to {args.out}")
-        for name, rows in manifest["rows"].items():
-            print(f"  {name:<16} {rows:>10,} rows")
+        for name, entry in manifest["files"].items():
+            print(f"  {name:<22} {entry['rows']:>10,} rows")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from effekt.synthetic import describe, generate, write
+    from effekt.synthetic import describe, generate, matches_folder, write
 
     m = generate(seed=args.seed, scale=args.scale)
     write(m, args.out / "synthetic")
     if not args.quiet:
         print(describe(m))
         print(f"\nrecord tables written to {args.out / 'synthetic'}")
+        committed = Path(__file__).resolve().parents[1] / "synthetic_data"
+        if (committed / "manifest.json").exists():
+            same = matches_folder(m, committed)
+            print(f"identical to the committed {committed.name}/: {'yes' if same else 'no'}")
+    return 0
+
+
+def _cmd_budget_template(args: argparse.Namespace) -> int:
+    from effekt.budgeting import write_template
+
+    path = write_template(args.file)
+    if not args.quiet:
+        print(f"wrote the assumptions workbook {path}; edit it, then: effekt budget run {path}")
+    return 0
+
+
+def _cmd_budget_run(args: argparse.Namespace) -> int:
+    from effekt.budgeting import run_workbook
+
+    out = args.out or args.file.with_name(f"{args.file.stem}_results.xlsx")
+    path = run_workbook(args.file, out, seed=args.seed)
+    if not args.quiet:
+        print(f"wrote the budget results {path}")
     return 0
 
 
@@ -56,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="share of 128,000 people")
     s.add_argument("--out", type=Path, required=True, help="folder for the Parquet files")
     s.set_defaults(func=_cmd_synth)
+
+    b = sub.add_parser("budget", help="trajectory budgets from an assumptions workbook")
+    bsub = b.add_subparsers(dest="budget_command", required=True)
+    bt = bsub.add_parser("template", help="write an assumptions workbook to fill in")
+    bt.add_argument("file", type=Path)
+    bt.set_defaults(func=_cmd_budget_template)
+    br = bsub.add_parser("run", help="validate and run a workbook; write a results workbook")
+    br.add_argument("file", type=Path)
+    br.add_argument("--out", type=Path, default=None,
+                    help="results workbook (default: <file>_results.xlsx; never the input)")
+    br.add_argument("--seed", type=int, default=None, help="overrides the workbook's seed")
+    br.set_defaults(func=_cmd_budget_run)
 
     d = sub.add_parser("demo", help="the main job on the embedded synthetic data")
     d.add_argument("--seed", type=int, default=DEFAULT_SEED)

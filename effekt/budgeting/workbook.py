@@ -14,13 +14,13 @@ Requires ``openpyxl``.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from effekt._io import atomic_write
 from effekt.budgeting.accounts import investment_account
 from effekt.budgeting.allocation import (
     calibrate_budget_neutral,
@@ -126,16 +126,7 @@ def _openpyxl() -> Any:
 
 
 def _save_atomic(wb: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, wb.save)
 
 
 def write_template(path: str | os.PathLike[str]) -> Path:

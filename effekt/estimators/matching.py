@@ -43,13 +43,13 @@ from effekt.estimators.propensity import (
     treatment_indicator,
 )
 
-__all__ = ["Discard", "Estimand", "MatchMethod", "MatchOrder", "match"]
+__all__ = ["Discard", "Estimand", "MatchMethod", "MatchOrder", "covariate_metric", "match"]
 
 MatchMethod = Literal["nearest", "exact", "cem", "mahalanobis"]
 MatchOrder = Literal["largest", "smallest", "random", "data"]
 Discard = Literal["none", "treated", "control", "both"]
 Estimand = Literal["ATT", "ATC", "ATE"]
-_DISTANCES = ("logit", "probit", "mahalanobis")
+_DISTANCES = ("logit", "probit", "mahalanobis", "ivar")
 
 
 def _discard(dist: np.ndarray, focal: np.ndarray, how: str) -> np.ndarray:
@@ -127,10 +127,12 @@ def match(
         Nearest-neighbour on ``distance``; exact matching on the covariates; coarsened
         exact matching; or nearest-neighbour on the Mahalanobis distance (the same as
         ``method="nearest", distance="mahalanobis"``).
-    distance : {"logit", "probit", "mahalanobis"} or array
+    distance : {"logit", "probit", "mahalanobis", "ivar"} or array
         The propensity model (its fitted probability is the distance, as MatchIt's
         ``distance = "glm"``), the Mahalanobis distance on the covariates with the
-        pooled within-group covariance, or one score per row.
+        pooled within-group covariance, the inverse-variance (diagonal) metric on the
+        covariates with their full-sample variances (Abadie and Imbens 2006; the default
+        of R Matching's ``Weight = 1`` and Stata's ``nnmatch``), or one score per row.
     ratio : int
         Controls per treated unit. Without replacement, matching runs in rounds: every
         treated unit gets its first control before any gets its second.
@@ -246,7 +248,7 @@ def match(
             cal = float(caliper * np.std(score, ddof=1))
     ord_how = order or ("largest" if score is not None else "data")
     if score is None:
-        zall = nearest.whiten(design.to_numpy(dtype=float), t)
+        zall = covariate_metric(design.to_numpy(dtype=float), t, str(distance))
     strata = (
         pd.MultiIndex.from_frame(df[exact_cols]).factorize()[0] if exact_cols else None
     )
@@ -303,13 +305,24 @@ def match(
     )
 
 
+def covariate_metric(X: np.ndarray, t: np.ndarray, distance: str) -> np.ndarray:
+    """Transform covariates so that the Euclidean distance is the matching metric.
+
+    ``"mahalanobis"``: whitened by the pooled within-group covariance; ``"ivar"``:
+    each column divided by its full-sample standard deviation.
+    """
+    if distance == "ivar":
+        return X / X.std(axis=0, ddof=1)
+    return nearest.whiten(X, t)
+
+
 def _distance(
     df: pd.DataFrame, t: np.ndarray, design: pd.DataFrame, distance
 ) -> np.ndarray | None:
     """Return the 1-D score to match on, or None for the Mahalanobis distance."""
     if isinstance(distance, str):
         check_choice("distance", distance, _DISTANCES)
-        if distance == "mahalanobis":
+        if distance in ("mahalanobis", "ivar"):
             return None
         return fit_propensity(t, design, distance)
     score = np.asarray(distance, dtype=float)

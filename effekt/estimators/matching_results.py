@@ -17,7 +17,7 @@ from effekt.estimators.results import ResultsBase, format_table
 
 __all__ = ["ESTIMAND_WORDS", "MatchResult", "SEType", "effective_sample_size", "weighted_effect"]
 
-SEType = Literal["cluster", "robust"]
+SEType = Literal["cluster", "robust", "abadie_imbens"]
 
 ESTIMAND_WORDS = {
     "ATT": "average treatment effect on the treated (ATT)",
@@ -143,10 +143,14 @@ class MatchResult(ResultsBase):
             Outcome column of the input data.
         covariates : str or sequence of str, optional
             Covariates added to the outcome regression (doubly robust adjustment).
-        se : {"cluster", "robust"}
+        se : {"cluster", "robust", "abadie_imbens"}
             ``"cluster"`` (default): cluster-robust by subclass (matched pair), with the
             HC1-type factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL``;
-            ``"robust"``: HC1.
+            ``"robust"``: HC1; ``"abadie_imbens"``: the bias-corrected matching estimator
+            with the Abadie-Imbens (2006) population variance, for covariate matching with
+            replacement (see :func:`~effekt.estimators.abadie_imbens.abadie_imbens`, which
+            has the further options); ``covariates`` are then the bias-correction
+            covariates (default: the matching covariates).
         cluster : str, optional
             A further cluster column (family, school): with ``se="cluster"`` the
             standard errors are clustered two-way by subclass and this column
@@ -171,6 +175,12 @@ class MatchResult(ResultsBase):
         True
         """
         check_choice("se", se, SEType)
+        if se == "abadie_imbens":
+            from effekt.estimators.abadie_imbens import abadie_imbens
+
+            if cluster is not None:
+                raise SpecError("cluster= is not used with se='abadie_imbens'.")
+            return abadie_imbens(self, outcome, bias_covariates=covariates)
         clusters = []
         if se == "cluster":
             has_subclass = self.data["subclass"].notna().all()

@@ -133,12 +133,22 @@ def with_replacement_1d(
 
 
 def whiten(X: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Whiten ``X`` by the pooled within-group covariance (Mahalanobis -> Euclidean)."""
+    """Whiten ``X`` by the pooled within-group covariance (Mahalanobis -> Euclidean).
+
+    When the covariance is singular (collinear covariates, e.g. outcome levels that
+    follow exact linear trends) the distance uses its Moore-Penrose pseudo-inverse:
+    directions with eigenvalue below ``1e-10`` times the largest are dropped.
+    """
     resid = X.astype(float).copy()
     for g in (0, 1):
         resid[t == g] -= resid[t == g].mean(axis=0)
-    cov = resid.T @ resid / (len(X) - 2)
-    chol = np.linalg.cholesky(np.atleast_2d(cov))
+    cov = np.atleast_2d(resid.T @ resid / (len(X) - 2))
+    try:
+        chol = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        val, vec = np.linalg.eigh(cov)
+        keep = val > 1e-10 * max(val.max(), 0.0)
+        return X @ (vec[:, keep] / np.sqrt(val[keep]))
     return np.linalg.solve(chol, X.T).T
 
 

@@ -6,7 +6,8 @@
 ('default', 172)
 """
 
-from effekt.synthetic.generate import TABLES, Municipality, generate, write
+from effekt.synthetic.describe import describe
+from effekt.synthetic.generate import TABLES, Municipality, generate, load, matches_folder, write
 from effekt.synthetic.measures import SECTORS, TARGET_GROUPS
 from effekt.synthetic.outcomes import OUTCOMES
 from effekt.synthetic.pilots import HOLF_EFFECTS, SAMHANDLING_EFFECTS, HolfDesign, Scenario
@@ -18,9 +19,12 @@ __all__ = [
     "SECTORS",
     "TABLES",
     "TARGET_GROUPS",
+    "describe",
     "HolfDesign",
     "Municipality",
     "Scenario",
     "generate",
+    "load",
+    "matches_folder",
     "write",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import check_choice, check_rng
+from effekt._io import atomic_write, atomic_write_text
 from effekt.errors import SpecError
 from effekt.synthetic.events import COST_SECTORS, build_events
 from effekt.synthetic.measures import build_measures
@@ -205,17 +205,6 @@ def generate(
     return Municipality(tables=tables, truth=truth_df, params=params)
 
 
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -259,7 +248,8 @@ def write(m: Municipality, folder: str | os.PathLike) -> dict[str, Any]:
     files = {}
     for name, df in [*m.tables.items(), ("truth", m.truth)]:
         path = out / f"{name}.parquet"
-        _atomic_parquet(df, path)
+        atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False,
+                                                            compression="zstd"))
         files[path.name] = {"table": name, "rows": len(df), "sha256": _sha256(path)}
     manifest = {
         "generator": m.params.get("generator", "effekt.synthetic"),
@@ -268,13 +258,52 @@ def write(m: Municipality, folder: str | os.PathLike) -> dict[str, Any]:
         "settings": m.params,
         "files": files,
     }
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".manifest.json.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-        os.replace(tmp, out / "manifest.json")
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def load(folder: str | os.PathLike) -> Municipality:
+    """Read a municipality written by :func:`write` (tables, truth and settings).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A folder with ``manifest.json`` and the Parquet files it lists, such as the
+        committed ``synthetic_data/``.
+
+    Returns
+    -------
+    Municipality
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from effekt.synthetic import generate, load, write
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write(generate(seed=1, scale=0.01), d)
+    ...     m = load(d)
+    >>> m.params["seed"]
+    1
+    """
+    src = Path(folder)
+    manifest_path = src / "manifest.json"
+    if not manifest_path.is_file():
+        raise SpecError(f"folder={str(src)!r} has no manifest.json; write it with effekt synth.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    frames = {}
+    for name, entry in manifest["files"].items():
+        path = src / name
+        if not path.is_file():
+            raise SpecError(f"{manifest_path}: lists {name!r}, which is missing from {src}.")
+        frames[entry["table"]] = pd.read_parquet(path)
+    truth = frames.pop("truth")
+    return Municipality(tables=frames, truth=truth, params=manifest["settings"])
+
+
+def matches_folder(m: Municipality, folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds exactly the tables, truth and settings of ``m``."""
+    saved = load(folder)
+    if saved.params != m.params or set(saved.tables) != set(m.tables):
+        return False
+    pairs = [(saved.truth, m.truth), *((saved.tables[k], m.tables[k]) for k in m.tables)]
+    return all(a.equals(b) and list(a.dtypes) == list(b.dtypes) for a, b in pairs)

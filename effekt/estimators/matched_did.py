@@ -1,0 +1,360 @@
+"""Matched difference-in-differences with stacked matching by cohort.
+
+Design (documented because the choices matter):
+
+1. **One stack per cohort.** For each cohort ``g`` (first treated period; 0 or missing
+   means never treated) the units first treated in ``g`` are matched to never-treated
+   units on the cohort's own ``pre_periods`` periods before ``g`` (``g - pre_periods``
+   to ``g - 1``, the same calendar periods for treated and controls): on the outcome's
+   level in each of those periods (``match_outcome="levels"``; levels in several periods
+   also carry the pre-trend), on its pre-period mean and linear slope
+   (``"mean_trend"``), or not at all (``"none"``), plus ``covariates`` as measured in
+   period ``g - 1``. Matching is :func:`~effekt.estimators.matching.match` (Mahalanobis
+   by default), so every option of it is available.
+2. **Stack.** Each cohort's matched units keep their rows in the window of event times
+   ``e = t - g``; the stacks are appended (a never-treated unit can appear in several
+   stacks, as in Cengiz, Dube, Lindner and Zipperer 2019).
+3. **Event-study DiD.** For every event time ``e`` and stack the effect is the
+   long difference ``Y(g + e) - Y(g - 1)`` of the treated minus the match-weighted mean of
+   the same long difference of their controls, i.e. the coefficient of the fully
+   saturated event-study regression (unit and period fixed effects within the stack,
+   event-time dummies, reference ``e = -1``) on the matched panel. Stacks are averaged
+   with weights proportional to their matched treated units (the ATT weights of Wing,
+   Freedman and Hollingsworth 2024, not the variance weights of a pooled stacked
+   regression). Event times with ``e < -1`` are placebo checks; inside the matching
+   window they are close to zero by construction.
+4. **Inference.** Cluster-robust standard errors from the estimator's influence function,
+   summed within clusters (default: the matched pair / subclass within its stack; or a
+   named column such as the family), with the factor ``G / (G - 1)``. The joint
+   covariance over event times is kept, so averages over event times have correct SEs.
+
+The panel must be balanced with no missing outcomes, and time must be integer periods
+(years, quarters numbered consecutively).
+
+References
+----------
+Heckman, J. J., Ichimura, H. and Todd, P. E. (1997). Matching as an econometric
+evaluation estimator: evidence from evaluating a job training programme. *Review of
+Economic Studies* 64(4), 605-654.
+Cengiz, D., Dube, A., Lindner, A. and Zipperer, B. (2019). The effect of minimum wages
+on low-wage jobs. *Quarterly Journal of Economics* 134(3), 1405-1454.
+Wing, C., Freedman, S. M. and Hollingsworth, A. (2024). Stacked difference-in-differences.
+NBER Working Paper 32054.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from effekt._checks import (
+    as_list,
+    check_choice,
+    check_columns,
+    check_frame,
+    check_no_missing,
+    check_numeric,
+    check_positive_int,
+    check_unique,
+)
+from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
+from effekt.estimators.matched_did_results import MatchedDiDResult
+from effekt.estimators.matching import match
+
+__all__ = ["MatchOutcome", "matched_did"]
+
+MatchOutcome = Literal["levels", "mean_trend", "none"]
+
+
+def _check_panel(panel, outcome, unit, time, cohort, covs, cluster) -> np.ndarray:
+    check_frame("panel", panel)
+    check_columns(panel, [outcome, unit, time, cohort, *covs, cluster], table="panel")
+    check_numeric(panel, [outcome, time], table="panel")
+    check_no_missing(panel, [outcome, unit, time, *covs], table="panel")
+    check_unique(panel, [unit, time], table="panel")
+    times = np.sort(panel[time].unique())
+    if not np.allclose(times, np.round(times)):
+        raise DataError(f"panel: column {time!r} must hold integer periods, got {times[:3]}.")
+    per_unit = panel.groupby(unit, sort=False)[time].size()
+    if (per_unit != len(times)).any():
+        short = per_unit[per_unit != len(times)]
+        raise DataError(
+            f"panel is unbalanced: {len(short)} units lack some of the {len(times)} periods "
+            f"(e.g. {unit}={short.index[0]!r} has {int(short.iloc[0])}). matched_did needs "
+            "every unit in every period; drop incomplete units or restrict the periods."
+        )
+    coh = panel.groupby(unit, sort=False)[cohort].nunique(dropna=False)
+    if (coh > 1).any():
+        raise DataError(
+            f"panel: column {cohort!r} must be constant within a unit; "
+            f"{int((coh > 1).sum())} units have several values."
+        )
+    return times.astype(np.int64)
+
+
+def _features(wide: pd.DataFrame, pre: list[int], how: str, outcome: str) -> pd.DataFrame:
+    levels = wide[pre].to_numpy(dtype=float)
+    if how == "levels":
+        return pd.DataFrame(
+            {f"{outcome}_lag{len(pre) - k}": levels[:, k] for k in range(len(pre))},
+            index=wide.index,
+        )
+    if how == "mean_trend":
+        x = np.asarray(pre, dtype=float) - np.mean(pre)
+        out = {f"{outcome}_pre_mean": levels.mean(axis=1)}
+        if len(pre) > 1:
+            out[f"{outcome}_pre_slope"] = levels @ x / (x @ x)
+        return pd.DataFrame(out, index=wide.index)
+    return pd.DataFrame(index=wide.index)
+
+
+def matched_did(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: str | Sequence[str] | None = None,
+    *,
+    pre_periods: int = 3,
+    match_outcome: MatchOutcome = "levels",
+    window: tuple[int, int] | None = None,
+    cluster: str | None = None,
+    level: float = 0.95,
+    **match_options: Any,
+) -> MatchedDiDResult:
+    """Stacked matched difference-in-differences event study (see the module notes).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Balanced long panel, one row per unit and period. Not modified.
+    outcome, unit, time : str
+        Outcome, unit identifier and integer period columns.
+    cohort : str
+        First treated period of each unit (constant within a unit); 0 or missing for
+        never-treated units, which are the only controls.
+    covariates : str or sequence of str, optional
+        Further matching covariates, taken in the period before each cohort starts.
+    pre_periods : int
+        Number of periods before each cohort's start that are matched on (and that
+        must lie inside the panel; cohorts with fewer are skipped with a warning).
+    match_outcome : {"levels", "mean_trend", "none"}
+        How the pre-period outcomes enter the matching: each period's level, the
+        pre-period mean and slope, or not at all.
+    window : (int, int), optional
+        Event times reported, default ``(-pre_periods, last available)``; must
+        contain ``-1`` (the reference period).
+    cluster : str, optional
+        Cluster column (constant within unit, e.g. family). Default: the matched pair
+        (subclass) within its stack; required when matching with replacement.
+    level : float
+        Confidence level of the intervals.
+    **match_options
+        Passed to :func:`~effekt.estimators.matching.match`; default
+        ``method="mahalanobis"``, ``ratio=1``, no replacement.
+
+    Returns
+    -------
+    MatchedDiDResult
+
+    Raises
+    ------
+    DataError
+        Bad panel (unbalanced, missing values, non-integer time), no never-treated
+        units, or no treated cohort.
+    NotEstimableError
+        No cohort has ``pre_periods`` periods before its start inside the panel.
+
+    References
+    ----------
+    Heckman, Ichimura and Todd (1997); Cengiz, Dube, Lindner and Zipperer (2019);
+    Wing, Freedman and Hollingsworth (2024).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n, years = 200, np.arange(2015, 2023)
+    >>> level = rng.normal(size=n)
+    >>> coh = np.where(rng.uniform(size=n) < 1 / (1 + np.exp(-level)), 2020, 0)
+    >>> p = pd.DataFrame({"id": np.repeat(np.arange(n), 8), "year": np.tile(years, n),
+    ...                   "cohort": np.repeat(coh, 8)})
+    >>> p["y"] = (np.repeat(level, 8) + 2.0 * (p["cohort"] > 0) * (p["year"] >= 2020)
+    ...           + rng.normal(scale=0.1, size=len(p)))
+    >>> r = matched_did(p, "y", "id", "year", "cohort", pre_periods=3)
+    >>> bool(abs(r.to_frame().set_index("event_time").loc[0, "estimate"] - 2) < 0.1)
+    True
+    """
+    covs = as_list(covariates)
+    check_choice("match_outcome", match_outcome, MatchOutcome)
+    pre_periods = check_positive_int("pre_periods", pre_periods)
+    if match_outcome == "none" and not covs:
+        raise SpecError("match_outcome='none' needs covariates to match on.")
+    times = _check_panel(panel, outcome, unit, time, cohort, covs, cluster)
+    opts = {"method": "mahalanobis", "ratio": 1, "replace": False, **match_options}
+    for bad in ("treatment", "covariates", "formula", "estimand"):
+        if bad in opts:
+            raise SpecError(f"{bad}= is set by matched_did; do not pass it in match options.")
+    if opts.get("replace") and cluster is None:
+        raise SpecError(
+            "matching with replacement has no matched pairs to cluster on (controls are "
+            f"shared); give cluster=<column>, e.g. cluster={unit!r}."
+        )
+    units = panel.drop_duplicates(unit).set_index(unit)
+    gcol = units[cohort].fillna(0).to_numpy(dtype=float)
+    wide = panel.pivot(index=unit, columns=time, values=outcome).loc[units.index]
+    wide.columns = wide.columns.astype(np.int64)
+    never = gcol == 0
+    if not never.any():
+        raise DataError(
+            f"panel has no never-treated units ({cohort} = 0 or missing); matched_did "
+            "matches each cohort to never-treated units only. Add never-treated units or "
+            "use a not-yet-treated design (effekt.estimators.staggered.att_gt)."
+        )
+    cohorts = np.unique(gcol[~never])
+    if cohorts.size == 0:
+        raise DataError(f"panel has no treated units (column {cohort!r} is 0 everywhere).")
+    lo_e = -pre_periods if window is None else int(window[0])
+    hi_e = int(times.max() - cohorts.min()) if window is None else int(window[1])
+    if not lo_e <= -1 <= hi_e:
+        raise SpecError(f"window={window!r} must contain the reference event time -1.")
+
+    stacks, matches, flow, skipped = [], {}, [], []
+    for g in cohorts.astype(np.int64):
+        treated = gcol == g
+        pre = list(range(g - pre_periods, g))
+        row = {"cohort": int(g), "treated": int(treated.sum()), "controls": int(never.sum())}
+        if pre[0] < times.min() or g - 1 > times.max():
+            skipped.append(int(g))
+            flow.append({**row, "matched": 0, "unmatched": int(treated.sum()),
+                         "controls_used": 0})
+            continue
+        pool = treated | never
+        cross = _features(wide.loc[pool], pre, match_outcome, outcome)
+        names = list(cross.columns)
+        if covs:
+            at = panel.loc[panel[time] == g - 1].set_index(unit).loc[cross.index, covs]
+            cross = pd.concat([cross, at], axis=1)
+            names += covs
+        cross["_treated"] = treated[pool].astype(int)
+        m = match(cross, "_treated", names, **opts)
+        matches[int(g)] = m
+        w = m.all_weights
+        sub = m.data["subclass"]
+        n_m = int(m.counts.loc["matched", "treated"])
+        flow.append({**row, "matched": n_m, "unmatched": int(treated.sum()) - n_m,
+                     "controls_used": int(m.counts.loc["matched", "control"])})
+        keep = w[w > 0]
+        stacks.append(
+            pd.DataFrame(
+                {
+                    "stack": int(g),
+                    "unit": keep.index,
+                    "treated": cross.loc[keep.index, "_treated"].to_numpy(),
+                    "weight": keep.to_numpy(),
+                    "pair": sub.reindex(keep.index).to_numpy(dtype=float),
+                }
+            )
+        )
+    if skipped:
+        warnings.warn(
+            f"cohort(s) {skipped} have fewer than pre_periods={pre_periods} periods before "
+            "their start inside the panel and were skipped.",
+            EffektWarning,
+            stacklevel=2,
+        )
+    if not stacks:
+        raise NotEstimableError(
+            f"no cohort has {pre_periods} pre-periods inside the panel "
+            f"({times.min()}-{times.max()}); lower pre_periods."
+        )
+    stacked = pd.concat(stacks, ignore_index=True)
+    if cluster is None:
+        cl = pd.factorize(
+            pd.MultiIndex.from_arrays([stacked["stack"], stacked["pair"]])
+        )[0]
+        cluster_label = "matched pair (subclass within cohort stack)"
+    else:
+        ids = stacked["unit"]
+        cl = pd.factorize(ids if cluster == unit else units.loc[ids, cluster].to_numpy())[0]
+        cluster_label = cluster
+    est, vcov, n_clusters, event_times, n_stacks = _event_study(
+        stacked, wide, cl, lo_e, hi_e, times
+    )
+    flow_df = pd.DataFrame(flow).set_index("cohort")
+    total = flow_df.sum()
+    total["controls"] = int(never.sum())
+    total["controls_used"] = int(
+        stacked.loc[stacked["treated"] == 0, "unit"].nunique()
+    )
+    flow_df.loc["total"] = total
+    return MatchedDiDResult(
+        event_time=event_times,
+        estimate=est,
+        vcov=vcov,
+        n_stacks=n_stacks,
+        outcome=outcome,
+        estimand=(
+            "average effect on the treated by event time (matched stacked DiD, "
+            "reference period e = -1, cohorts weighted by matched treated units)"
+        ),
+        cluster=cluster_label,
+        n_clusters=n_clusters,
+        matches=matches,
+        flow=flow_df.astype(int),
+        pre_periods=pre_periods,
+        match_outcome=match_outcome,
+        stacked=stacked,
+        level=level,
+    )
+
+
+def _event_study(stacked, wide, cl, lo_e, hi_e, times):
+    """Estimates, joint cluster-robust covariance and counts for event times lo..hi."""
+    n_cl = int(cl.max()) + 1
+    tmin, tmax = int(times.min()), int(times.max())
+    ev, est, psi_cols, n_stacks = [], [], [], []
+    g_all = stacked["stack"].to_numpy()
+    y_all = wide.loc[stacked["unit"]].to_numpy(dtype=float)
+    col = {int(t): k for k, t in enumerate(wide.columns)}
+    d_all = stacked["treated"].to_numpy()
+    w_all = stacked["weight"].to_numpy(dtype=float)
+    for e in range(lo_e, hi_e + 1):
+        if e == -1:
+            continue
+        ok = (g_all + e >= tmin) & (g_all + e <= tmax)
+        if not ok.any():
+            continue
+        rows = np.flatnonzero(ok)
+        base = np.array([col[g - 1] for g in g_all[rows]])
+        at = np.array([col[g + e] for g in g_all[rows]])
+        dy = y_all[rows, at] - y_all[rows, base]
+        g, d, w = g_all[rows], d_all[rows], w_all[rows]
+        n_t = float(d.sum())
+        psi = np.zeros(len(rows))
+        total = 0.0
+        for s in np.unique(g):
+            it = (g == s) & (d == 1)
+            ic = (g == s) & (d == 0)
+            share = it.sum() / n_t
+            mt = dy[it].mean()
+            mc = np.sum(w[ic] * dy[ic]) / w[ic].sum()
+            total += share * (mt - mc)
+            psi[it] = (dy[it] - mt) / n_t
+            psi[ic] = -share * w[ic] * (dy[ic] - mc) / w[ic].sum()
+        summed = np.zeros(n_cl)
+        np.add.at(summed, cl[rows], psi)
+        ev.append(e)
+        est.append(total)
+        psi_cols.append(summed)
+        n_stacks.append(int(np.unique(g).size))
+    if n_cl < 2:
+        raise NotEstimableError("cluster-robust standard errors need at least 2 clusters.")
+    psi_m = np.column_stack(psi_cols)
+    vcov = psi_m.T @ psi_m * n_cl / (n_cl - 1)
+    return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks)

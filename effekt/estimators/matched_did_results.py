@@ -1,0 +1,154 @@
+"""The results object of :func:`effekt.estimators.matched_did.matched_did`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from effekt.errors import SpecError
+from effekt.estimators.matching_results import MatchResult
+from effekt.estimators.results import ResultsBase, confidence_interval, format_table, p_value
+
+__all__ = ["MatchedDiDResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class MatchedDiDResult(ResultsBase):
+    """Event-study estimates of a stacked matched difference-in-differences.
+
+    Attributes
+    ----------
+    event_time : numpy.ndarray
+        Event times ``e = t - cohort`` estimated (the reference ``-1`` is left out).
+    estimate : numpy.ndarray
+        The effect at each event time.
+    vcov : numpy.ndarray
+        Joint cluster-robust covariance of the estimates.
+    n_stacks : numpy.ndarray
+        Number of cohort stacks contributing to each event time.
+    outcome, estimand, cluster : str
+        The outcome column, the estimand in words and what the SEs are clustered on.
+    n_clusters : int
+        Number of clusters.
+    matches : dict of int to MatchResult
+        The matching of each cohort (its balance: ``matches[g].balance()``).
+    flow : pandas.DataFrame
+        Sample flow by cohort and in total: ``treated``, ``controls`` (never-treated
+        units available), ``matched`` and ``unmatched`` treated units, and
+        ``controls_used`` (distinct controls matched; in the total, across stacks).
+    pre_periods : int
+        Pre-periods matched on.
+    match_outcome : str
+        How the pre-period outcomes entered the matching.
+    stacked : pandas.DataFrame
+        The stacked matched sample: ``stack`` (cohort), ``unit``, ``treated``,
+        ``weight`` and ``pair`` (subclass), one row per unit and stack.
+    level : float
+        Confidence level (normal intervals).
+    """
+
+    event_time: np.ndarray
+    estimate: np.ndarray
+    vcov: np.ndarray = field(repr=False)
+    n_stacks: np.ndarray
+    outcome: str
+    estimand: str
+    cluster: str
+    n_clusters: int
+    matches: dict[int, MatchResult] = field(repr=False)
+    flow: pd.DataFrame
+    pre_periods: int
+    match_outcome: str
+    stacked: pd.DataFrame = field(repr=False)
+    level: float = 0.95
+
+    @property
+    def std_error(self) -> np.ndarray:
+        """Cluster-robust standard errors by event time."""
+        return np.sqrt(np.diag(self.vcov))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: event_time, estimate, std_error, ci_lower, ci_upper, p_value, n_stacks."""
+        lo, hi = confidence_interval(self.estimate, self.std_error, self.level)
+        return pd.DataFrame(
+            {
+                "event_time": self.event_time,
+                "estimate": self.estimate,
+                "std_error": self.std_error,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "p_value": p_value(self.estimate, self.std_error),
+                "n_stacks": self.n_stacks,
+            }
+        )
+
+    def average(self, event_times: Sequence[int] | None = None) -> tuple[float, float]:
+        """Return ``(estimate, std_error)`` of the mean effect over ``event_times``.
+
+        Default: all post-treatment event times (``e >= 0``). The standard error uses
+        the joint covariance across event times.
+        """
+        wanted = (
+            self.event_time[self.event_time >= 0] if event_times is None else list(event_times)
+        )
+        pick = np.isin(self.event_time, wanted)
+        missing = sorted(set(np.asarray(wanted).tolist()) - set(self.event_time.tolist()))
+        if missing or not pick.any():
+            raise SpecError(
+                f"event_times {missing or list(wanted)} are not estimated; available: "
+                f"{self.event_time.tolist()}."
+            )
+        a = pick / pick.sum()
+        return float(a @ self.estimate), float(np.sqrt(a @ self.vcov @ a))
+
+    def balance(self) -> pd.DataFrame:
+        """Standardised mean differences before and after matching, by cohort."""
+        parts = []
+        for g, m in self.matches.items():
+            tab = m.balance().table[["smd_before", "smd_after"]].copy()
+            tab.insert(0, "cohort", g)
+            parts.append(tab)
+        return pd.concat(parts).rename_axis("covariate").reset_index()
+
+    def summary(self) -> str:
+        """Deterministic text summary: design, sample flow and the event-study table."""
+        table = self.to_frame().set_index("event_time")
+        post = self.event_time >= 0
+        lines = [
+            "Matched difference-in-differences (stacked by cohort)",
+            f"Outcome: {self.outcome}; estimand: {self.estimand}",
+            f"Matched on {self.pre_periods} pre-periods ({self.match_outcome}); "
+            f"SEs clustered by {self.cluster} ({self.n_clusters} clusters)",
+            "Sample flow:",
+            format_table(self.flow, digits=0),
+            "Event study:",
+            format_table(table),
+        ]
+        if post.any():
+            est, se = self.average()
+            lines.append(f"Average over e >= 0: {est:.4f} (SE {se:.4f})")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Event-study plot with confidence intervals; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        f = self.to_frame()
+        ax.errorbar(
+            f["event_time"],
+            f["estimate"],
+            yerr=[f["estimate"] - f["ci_lower"], f["ci_upper"] - f["estimate"]],
+            fmt="o",
+            capsize=3,
+        )
+        ax.plot([-1], [0], "o", mfc="white", color="C0")
+        ax.axhline(0, color="grey", lw=0.8, ls="--")
+        ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+        ax.set_xlabel("event time (periods since start; reference -1)")
+        ax.set_ylabel(f"effect on {self.outcome}")
+        return ax

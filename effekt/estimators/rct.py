@@ -1,0 +1,277 @@
+"""Randomised experiments: difference in means and Lin's interacted ANCOVA.
+
+* **Difference in means**: OLS of the outcome on an intercept and the treatment. Its
+  HC2 standard error equals Neyman's conservative variance ``s1^2/n1 + s0^2/n0``.
+* **Lin (2013) ANCOVA**: OLS of the outcome on the treatment, the covariates centred at
+  their full-sample means and the treatment-by-centred-covariate interactions; the
+  treatment coefficient estimates the average treatment effect and is never less
+  precise asymptotically than the difference in means.
+
+Standard errors: ``se="HC2"`` (default; Lin 2013, Samii and Aronow 2012) or ``"HC1"``
+(Stata's ``robust``), with Student-t intervals on ``n - k`` degrees of freedom. For a
+cluster-randomised design (``cluster=``) the SEs are cluster-robust CR1 (factor
+``G/(G-1) * (n-1)/(n-k)``, Stata's ``vce(cluster)``) with ``G - 1`` degrees of freedom.
+
+References
+----------
+Lin, W. (2013). Agnostic notes on regression adjustments to experimental data:
+reexamining Freedman's critique. *Annals of Applied Statistics* 7(1), 295-318.
+Samii, C. and Aronow, P. M. (2012). On equivalencies between design-based and
+regression-based variance estimators for randomized experiments. *Statistics and
+Probability Letters* 82(2), 365-370.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from effekt._checks import (
+    as_list,
+    check_choice,
+    check_columns,
+    check_frame,
+    check_no_missing,
+    check_numeric,
+)
+from effekt.errors import DataError, NotEstimableError
+from effekt.estimators.propensity import covariate_design, treatment_indicator
+from effekt.estimators.results import ResultsBase, format_table
+
+__all__ = ["RCTResult", "RobustSE", "ols_robust", "rct"]
+
+RobustSE = Literal["HC2", "HC1"]
+
+
+def ols_robust(
+    y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients, robust covariance (HC1, HC2 or CR1) and residual d.o.f."""
+    n, k = X.shape
+    xtx = X.T @ X
+    if np.linalg.matrix_rank(xtx) < k:
+        raise NotEstimableError(
+            "the regression design is singular: a covariate is constant within a treatment "
+            "arm or collinear with others; remove it."
+        )
+    bread = np.linalg.inv(xtx)
+    coef = bread @ (X.T @ y)
+    e = y - X @ coef
+    if clusters is not None:
+        codes = pd.factorize(clusters)[0]
+        g = int(codes.max()) + 1
+        if g < 2:
+            raise NotEstimableError("cluster-robust standard errors need at least 2 clusters.")
+        s = np.zeros((g, k))
+        np.add.at(s, codes, X * e[:, None])
+        vcov = bread @ (s.T @ s) @ bread * (g / (g - 1)) * ((n - 1) / (n - k))
+        return coef, vcov, g - 1
+    if se == "HC2":
+        h = np.einsum("ij,jk,ik->i", X, bread, X)
+        u = e**2 / (1 - h)
+        vcov = bread @ (X.T @ (X * u[:, None])) @ bread
+    else:
+        vcov = bread @ (X.T @ (X * (e**2)[:, None])) @ bread * n / (n - k)
+    return coef, vcov, n - k
+
+
+@dataclass(frozen=True, eq=False)
+class RCTResult(ResultsBase):
+    """Effect estimates from a randomised experiment.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per estimator (index ``estimator``: ``difference_in_means`` and, with
+        covariates, ``lin_ancova``) with ``estimate``, ``std_error``, ``ci_lower``,
+        ``ci_upper``, ``p_value`` and ``df`` (t degrees of freedom).
+    outcome, treatment : str
+        The outcome and 0/1 treatment columns.
+    covariates : tuple of str
+        Covariates of the Lin regression.
+    se_type : str
+        How the standard errors were computed.
+    n_obs, n_treated, n_control : int
+        Units used.
+    n_clusters : int or None
+        Clusters (randomisation units) in a cluster-randomised design.
+    estimand : str
+        In words.
+    level : float
+        Confidence level.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    treatment: str
+    covariates: tuple[str, ...]
+    se_type: str
+    n_obs: int
+    n_treated: int
+    n_control: int
+    n_clusters: int | None
+    estimand: str
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table, one row per estimator (``estimator`` as a column)."""
+        return self.table.reset_index()
+
+    def summary(self) -> str:
+        """Deterministic text summary."""
+        design = (
+            f"cluster-randomised, {self.n_clusters} clusters"
+            if self.n_clusters is not None
+            else "individually randomised"
+        )
+        covs = ", ".join(self.covariates) if self.covariates else "none"
+        return "\n".join(
+            [
+                f"Randomised experiment ({design}): effect on {self.outcome}",
+                f"Estimand: {self.estimand}",
+                f"Units: {self.n_treated} treated, {self.n_control} control",
+                f"Lin covariates (centred): {covs}; standard errors: {self.se_type}",
+                format_table(self.table.drop(columns="df")),
+            ]
+        )
+
+    def plot(self, ax=None):
+        """Estimates with confidence intervals, one row per estimator; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 1 + 0.6 * len(self.table)))
+        t = self.table
+        pos = np.arange(len(t))
+        ax.errorbar(
+            t["estimate"],
+            pos,
+            xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]],
+            fmt="o",
+        )
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(pos, list(t.index))
+        ax.set_xlabel(f"effect on {self.outcome} ({int(self.level * 100)}% CI)")
+        return ax
+
+
+def rct(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    *,
+    se: RobustSE = "HC2",
+    level: float = 0.95,
+) -> RCTResult:
+    """Estimate the average treatment effect in a randomised experiment.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit. Not modified.
+    outcome : str
+        Numeric outcome column.
+    treatment : str
+        0/1 (or boolean) assignment column.
+    covariates : str or sequence of str, optional
+        Baseline covariates for Lin's interacted ANCOVA (categorical ones expanded to
+        indicators); without them only the difference in means is reported.
+    cluster : str, optional
+        Randomisation cluster (school, kindergarten, district) of a cluster-randomised
+        design: SEs become cluster-robust (CR1) and treatment must be constant within
+        clusters.
+    se : {"HC2", "HC1"}
+        Heteroskedasticity-robust SE type for individually randomised designs.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    RCTResult
+
+    Raises
+    ------
+    DataError
+        Missing columns or values, a non-0/1 treatment, or a treatment that varies
+        within a randomisation cluster.
+
+    References
+    ----------
+    Lin, W. (2013). *Annals of Applied Statistics* 7(1), 295-318.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"x": rng.normal(size=400), "t": rng.permutation(400) % 2})
+    >>> d["y"] = 1.0 * d["t"] + d["x"] + rng.normal(size=400)
+    >>> r = rct(d, "y", "t", covariates=["x"])
+    >>> r.table.index.tolist()
+    ['difference_in_means', 'lin_ancova']
+    >>> bool(r.table.loc["lin_ancova", "std_error"] < r.table.loc["difference_in_means",
+    ...      "std_error"])
+    True
+    """
+    check_frame("df", df)
+    check_choice("se", se, RobustSE)
+    covs = as_list(covariates)
+    check_columns(df, [outcome, treatment, cluster, *covs])
+    check_numeric(df, [outcome])
+    check_no_missing(df, [outcome, *([cluster] if cluster else [])])
+    t = treatment_indicator(df, treatment).astype(float)
+    y = df[outcome].to_numpy(dtype=float)
+    groups = None
+    if cluster is not None:
+        groups = df[cluster].to_numpy()
+        varies = pd.Series(t).groupby(pd.factorize(groups)[0]).nunique() > 1
+        if varies.any():
+            raise DataError(
+                f"treatment {treatment!r} varies within {int(varies.sum())} clusters of "
+                f"{cluster!r}; in a cluster-randomised design the whole cluster is assigned. "
+                "Check the cluster column or drop cluster= for individual randomisation."
+            )
+    rows = {}
+    designs = {"difference_in_means": np.column_stack([np.ones_like(t), t])}
+    if covs:
+        xc = covariate_design(df, covs).to_numpy(dtype=float)
+        xc = xc - xc.mean(axis=0)
+        designs["lin_ancova"] = np.column_stack([np.ones_like(t), t, xc, xc * t[:, None]])
+    crit_level = 0.5 + level / 2
+    for name, X in designs.items():
+        coef, vcov, dof = ols_robust(y, X, se, groups)
+        est, s = float(coef[1]), float(np.sqrt(vcov[1, 1]))
+        crit = float(stats.t.ppf(crit_level, dof))
+        rows[name] = {
+            "estimate": est,
+            "std_error": s,
+            "ci_lower": est - crit * s,
+            "ci_upper": est + crit * s,
+            "p_value": float(2 * stats.t.sf(abs(est / s), dof)),
+            "df": dof,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("estimator")
+    se_type = (
+        f"cluster-robust CR1 by {cluster}, t with G-1 d.o.f."
+        if cluster
+        else f"{se}, t with n-k d.o.f."
+    )
+    return RCTResult(
+        table=table,
+        outcome=outcome,
+        treatment=treatment,
+        covariates=tuple(covs),
+        se_type=se_type,
+        n_obs=len(df),
+        n_treated=int(t.sum()),
+        n_control=int((1 - t).sum()),
+        n_clusters=None if groups is None else int(pd.unique(groups).size),
+        estimand="average treatment effect (ATE) in the experimental sample",
+        level=level,
+    )
