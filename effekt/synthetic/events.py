@@ -199,6 +199,10 @@ def build_events(
         "person": i, "measure": m, "start_date": begin, "end_date": end, "units": units,
         "cost_nok": units * cost[m], "provider_id": _event_provider(pop, i, sector[m]),
     })
+    # two draws of the same measure for the same person, provider and dates are one event
+    # (the record store rejects repeated keys as double registrations)
+    key = ["person", "measure", "provider_id", "start_date", "end_date"]
+    events = events.groupby(key, sort=False, as_index=False)[["units", "cost_nok"]].sum()
     return events, effects
 
 

@@ -47,12 +47,14 @@ class Population:
 def build_providers(scale: float) -> pd.DataFrame:
     """Return the ``providers`` table: schools, kindergartens and one service office each.
 
-    About 43 schools and 170 kindergartens at scale 1 (at least 12 of each), one health
+    About 43 schools and 170 kindergartens at scale 1 (at least 30 schools, so that a
+    rollout over schools in four waves keeps about six never-treated schools to compare
+    with and to cluster on, and at least 12 kindergartens), one health
     station, NAV office and home-care zone per district, and one child-welfare office.
     Bærum has a single NAV office; the synthetic one has one per district so that the
     HOLF trial design can randomise offices.
     """
-    n_school = max(12, round(43 * scale))
+    n_school = max(30, round(43 * scale))
     n_kg = max(12, round(170 * scale))
     rows: list[tuple[str, str, str]] = []
     for i in range(n_school):
