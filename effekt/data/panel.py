@@ -242,7 +242,12 @@ def panel(
 
     events = store.table("service_events").select("person_id", "measure_id", "start_date",
                                                   "cost_nok")
-    events = events.join(store.table("measures").select("measure_id", "sector"), "measure_id")
+    # the sector as a small integer code on the 170-row measures table, so that the
+    # per-sector sums over the (large) events table compare integers, not strings
+    measures = store.table("measures")
+    sector_code = ibis.cases(*((measures.sector == s, i) for i, s in enumerate(sectors)),
+                             else_=-1).cast("int8")
+    events = events.join(measures.select("measure_id", sector_code=sector_code), "measure_id")
     if unit == "family":
         events = events.join(members, "person_id")
     events = events.mutate(period=period_code(events.start_date, period))
@@ -305,7 +310,8 @@ def panel(
     # -- service costs, outcomes ----------------------------------------------------------
     in_range = events.filter(events.period.between(lo, hi))
     costs = in_range.group_by([key, "period"]).aggregate(
-        **{col: in_range.cost_nok.sum(where=in_range.sector == s) for s, col in sectors.items()},
+        **{col: in_range.cost_nok.sum(where=in_range.sector_code == i)
+           for i, col in enumerate(sectors.values())},
         cost_total=in_range.cost_nok.sum(),
     )
     out = grid.left_join(costs, [key, "period"]).drop(f"{key}_right", "period_right")
