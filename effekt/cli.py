@@ -70,6 +70,29 @@ def _cmd_budget_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_study_run(args: argparse.Namespace) -> int:
+    from effekt.study import run_study
+    from effekt.study.runner import progress_to_stderr
+
+    results = run_study(args.spec, args.out, progress=None if args.quiet else progress_to_stderr)
+    if not args.quiet:
+        m = results["main"]
+        shown = "suppressed (<min_cell)" if m["suppressed"] else (
+            f"{m['estimate']} (95% CI {m['ci_lower']} to {m['ci_upper']})")
+        print(f"{m['outcome']}: {shown}; report: {args.out / 'report.html'}")
+    return 0
+
+
+def _cmd_study_check(args: argparse.Namespace) -> int:
+    from effekt.study import check_study
+
+    study = check_study(args.spec)
+    if not args.quiet:
+        print(f"{args.spec}: ok ({study.design.type}, {study.unit} × {study.period}, "
+              f"{len(study.outcomes)} outcomes)")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="effekt", description=__doc__.splitlines()[0])
     p.add_argument("--debug", action="store_true", help="show the traceback on errors")
@@ -93,6 +116,21 @@ def _parser() -> argparse.ArgumentParser:
                     help="results workbook (default: <file>_results.xlsx; never the input)")
     br.add_argument("--seed", type=int, default=None, help="overrides the workbook's seed")
     br.set_defaults(func=_cmd_budget_run)
+
+    st = sub.add_parser("study", help="run or check a study spec (TOML)")
+    ssub = st.add_subparsers(dest="study_command", required=True)
+    sr = ssub.add_parser("run", help="run a study; write its report and results to --out")
+    sr.add_argument("spec", type=Path)
+    sr.add_argument("--out", type=Path, required=True, help="output folder (replaced whole)")
+    sr.set_defaults(func=_cmd_study_run)
+    sc = ssub.add_parser("check", help="validate a spec against its data; estimate nothing")
+    sc.add_argument("spec", type=Path)
+    sc.set_defaults(func=_cmd_study_check)
+    for sp in (sr, sc):
+        sp.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="print nothing but errors")
+        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback on errors")
 
     d = sub.add_parser("demo", help="the main job on the embedded synthetic data")
     d.add_argument("--seed", type=int, default=DEFAULT_SEED)

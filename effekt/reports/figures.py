@@ -1,0 +1,94 @@
+"""Report figures as base64 PNG, deterministic (no software or date in the metadata).
+
+Figures are drawn from the disclosed results only: suppressed estimates (``None``) are not
+drawn.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+__all__ = ["event_study_png", "love_plot_png"]
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(width: float, height: float):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams["svg.hashsalt"] = "effekt"
+    return plt.subplots(figsize=(width, height))
+
+
+def event_study_png(rows: list[dict[str, Any]], xlabel: str, ylabel: str) -> str | None:
+    """Event-study plot (estimates and 95% CIs, reference -1 as an open circle).
+
+    Returns the PNG as base64, or None when no row may be drawn.
+
+    Examples
+    --------
+    >>> rows = [{"event_time": 0, "estimate": 1.0, "ci_lower": 0.5, "ci_upper": 1.5}]
+    >>> event_study_png(rows, "e", "y")[:8]
+    'iVBORw0K'
+    """
+    shown = [r for r in rows if r.get("estimate") is not None]
+    if not shown:
+        return None
+    fig, ax = _figure(6.5, 3.4)
+    x = [r["event_time"] for r in shown]
+    y = [r["estimate"] for r in shown]
+    lo = [r["estimate"] - r["ci_lower"] for r in shown]
+    hi = [r["ci_upper"] - r["estimate"] for r in shown]
+    colours = ["#1f5f99" if e >= 0 else "#888888" for e in x]
+    for xi, yi, low, h, c in zip(x, y, lo, hi, colours, strict=True):
+        ax.errorbar([xi], [yi], yerr=[[low], [h]], fmt="o", color=c, capsize=3)
+    ax.plot([-1], [0], "o", mfc="white", color="#1f5f99")
+    ax.axhline(0, color="grey", lw=0.8, ls="--")
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xticks(sorted({*x, -1}))
+    fig.tight_layout()
+    return _png(fig)
+
+
+def love_plot_png(rows: list[dict[str, Any]], labels: tuple[str, str], title: str) -> str | None:
+    """Love plot: |SMD| before and after matching per covariate (and cohort).
+
+    Examples
+    --------
+    >>> rows = [{"cohort": 2018, "covariate": "x", "smd_before": 0.5, "smd_after": 0.05}]
+    >>> love_plot_png(rows, ("before", "after"), "balance")[:8]
+    'iVBORw0K'
+    """
+    shown = [r for r in rows if r.get("smd_before") is not None and r.get("smd_after") is not None]
+    if not shown:
+        return None
+    names = [f"{r['covariate']} ({r['cohort']})" if r.get("cohort") else str(r["covariate"])
+             for r in shown]
+    fig, ax = _figure(6.5, 0.8 + 0.28 * len(shown))
+    ys = list(range(len(shown)))[::-1]
+    ax.scatter([abs(r["smd_before"]) for r in shown], ys, marker="o", facecolors="none",
+               edgecolors="#888888", label=labels[0])
+    ax.scatter([abs(r["smd_after"]) for r in shown], ys, marker="o", color="#1f5f99",
+               label=labels[1])
+    ax.axvline(0.1, color="grey", lw=0.8, ls="--")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(names, fontsize=8)
+    ax.set_xlabel("|SMD|")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return _png(fig)

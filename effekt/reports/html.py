@@ -1,0 +1,219 @@
+"""The effect report: one self-contained HTML file (no script, no external resource).
+
+Rendered from the disclosed results of :func:`effekt.study.compute` only, so the report
+cannot show anything that ``results.json`` does not hold.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from effekt.reports.figures import event_study_png, love_plot_png
+from effekt.reports.texts import fmt_number, label, text
+
+__all__ = ["render_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60em;
+margin:2em auto;padding:0 1em;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;
+margin-top:1.8em}table{border-collapse:collapse;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f2f2f2}
+.answer{font-size:1.15em;background:#eef4fa;padding:.6em .8em;border-left:4px solid #1f5f99}
+.note{color:#555;font-size:.9em}img{max-width:100%}
+"""
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    out = [f"<table{attr}><thead><tr>"]
+    out += [f"<th>{escape(h)}</th>" for h in head]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _img(b64: str | None, alt: str) -> str:
+    if b64 is None:
+        return ""
+    return f'<p><img alt="{escape(alt)}" src="data:image/png;base64,{b64}"></p>'
+
+
+def _n(v: Any) -> str:
+    return "–" if v is None else str(v)
+
+
+def render_report(results: dict[str, Any]) -> str:
+    """Render the HTML effect report of a study's results (as in ``results.json``).
+
+    The language is the spec's ``language`` (``nb`` or ``en``).
+
+    Examples
+    --------
+    >>> import pathlib, effekt, json
+    >>> from effekt.study import compute, load_spec
+    >>> spec = pathlib.Path(effekt.__file__).parents[1] / "studies" / "holf.toml"
+    >>> html = render_report(compute(load_spec(spec)))
+    >>> html.startswith("<!DOCTYPE html>"), "<script" in html
+    (True, False)
+    """
+    spec = results["spec"]
+    lang = spec["language"]
+    t = lambda key, **kw: escape(text(lang, key, **kw))  # noqa: E731
+    min_cell = results["disclosure"]["min_cell"]
+    main = results["main"]
+    dec = main["decimals"]
+    num = lambda x, d=dec: fmt_number(x, d, lang)  # noqa: E731
+    unit = spec["population"]["unit"]
+    design = spec["design"]["type"]
+    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
+           f"<title>{escape(spec['title'])}</title><style>{_CSS}</style></head><body>",
+           f"<h1>{escape(spec['title'])}</h1>"]
+
+    # -- summary ------------------------------------------------------------------------
+    out.append(f"<h2>{t('summary')}</h2>")
+    out.append("<p>" + t("summary_what", pilot=label(lang, spec["exposure"]["pilot"]),
+                         outcome=label(lang, main["outcome"]),
+                         unit_plural=label(lang, unit), design=label(lang, design)) + "</p>")
+    if main["suppressed"]:
+        out.append(f'<p class="answer">{t("summary_suppressed", min_cell=min_cell)}</p>')
+    else:
+        answer = t("summary_answer", estimate="\x00", ci_lower=num(main["ci_lower"]),
+                   ci_upper=num(main["ci_upper"]), n_treated=main["n_treated"],
+                   unit_plural=label(lang, unit))
+        answer = answer.replace("\x00", f'<strong><span id="main-estimate">'
+                                        f'{escape(num(main["estimate"]))}</span></strong>')
+        out.append(f'<p class="answer">{answer}</p>')
+        pt = results.get("pretrend_test")
+        excludes_zero = not (main["ci_lower"] <= 0 <= main["ci_upper"])
+        if not excludes_zero:
+            conf = "conf_low"
+        elif pt is not None and pt["p_value"] is not None and pt["p_value"] < 0.05:
+            conf = "conf_mid"
+        else:
+            conf = "conf_high"
+        out.append(f"<p>{t(conf)}</p>")
+
+    # -- design -------------------------------------------------------------------------
+    pop = spec["population"]
+    period = f"{pop['start'] or ''} – {pop['end'] or ''}, {pop['period']}"
+    data = (spec["data"]["folder"] if "folder" in spec["data"] else
+            f"synthetic (seed {spec['data']['synthetic']['seed']}, scale "
+            f"{spec['data']['synthetic']['scale']})")
+    out.append(f"<h2>{t('design')}</h2>")
+    out.append(_table(["", ""], [
+        [text(lang, "design_type"), label(lang, design)],
+        [text(lang, "estimand"), results["estimand"]],
+        [text(lang, "unit"), label(lang, unit)],
+        [text(lang, "period"), period],
+        [text(lang, "covariates"), ", ".join(spec["covariates"]) or "–"],
+        [text(lang, "data"), data],
+    ], "design"))
+
+    # -- sample flow --------------------------------------------------------------------
+    out.append(f"<h2>{t('flow')}</h2>")
+    out.append(_table([text(lang, "step"), text(lang, "count")],
+                      [[label(lang, r["step"]), _n(r["n"])] for r in results["flow"]], "flow"))
+
+    # -- balance ------------------------------------------------------------------------
+    if results.get("balance"):
+        bal = results["balance"]
+        out.append(f"<h2>{t('balance')}</h2><p class='note'>{t('balance_note')}</p>")
+        out.append(_table(
+            [text(lang, k) for k in ("covariate", "cohort", "smd_before", "smd_after",
+                                     "n_treated")],
+            [[r["covariate"], r["cohort"] or "–", num(r["smd_before"], 3),
+              num(r["smd_after"], 3), _n(r["n_treated"])] for r in bal], "balance"))
+        out.append(_img(love_plot_png(bal, (text(lang, "before"), text(lang, "after")),
+                                      text(lang, "love_plot")), text(lang, "love_plot")))
+
+    # -- main estimates -----------------------------------------------------------------
+    out.append(f"<h2>{t('estimates')}</h2>")
+    rows = []
+    for r in results["outcomes"]:
+        d = r["decimals"]
+        ci = ("–" if r["ci_lower"] is None else
+              f"{fmt_number(r['ci_lower'], d, lang)} – {fmt_number(r['ci_upper'], d, lang)}")
+        rows.append([label(lang, r["outcome"]), fmt_number(r["estimate"], d, lang),
+                     fmt_number(r["std_error"], d, lang), ci, _n(r["n_treated"]),
+                     _n(r["n_control"])])
+    out.append(_table([text(lang, k) for k in ("outcome", "estimate", "std_error", "ci",
+                                                "n_treated", "n_control")], rows, "estimates"))
+
+    # -- event study --------------------------------------------------------------------
+    out.append(f"<h2>{t('event_study')}</h2>")
+    ev = results["event_study"]
+    if ev:
+        out.append(f"<p class='note'>{t('event_note')}</p>")
+        out.append(_img(event_study_png(ev, text(lang, "event_time"),
+                                        label(lang, main["outcome"])),
+                        text(lang, "event_study")))
+        out.append(_table(
+            [text(lang, k) for k in ("event_time", "estimate", "std_error", "ci",
+                                     "n_treated")],
+            [[r["event_time"], num(r["estimate"], 3), num(r["std_error"], 3),
+              "–" if r["estimate"] is None else
+              f"{num(r['ci_lower'], 3)} – {num(r['ci_upper'], 3)}", _n(r["n_treated"])]
+             for r in ev], "event-study"))
+    else:
+        out.append(f"<p>{t('no_event')}</p>")
+
+    # -- pre-trend ----------------------------------------------------------------------
+    out.append(f"<h2>{t('pretrend')}</h2>")
+    pt = results.get("pretrend_test")
+    if pt:
+        out.append("<p>" + t("pretrend_text", statistic=fmt_number(pt["statistic"], 2, lang),
+                             df=pt["df"], p_value=fmt_number(pt["p_value"], 3, lang)) + "</p>")
+    else:
+        out.append(f"<p>{t('pretrend_none')}</p>")
+
+    # -- robustness ---------------------------------------------------------------------
+    out.append(f"<h2>{t('robustness')}</h2>")
+    rows = []
+    for r in results["robustness"]:
+        d = r["decimals"]
+        est = (text(lang, "not_estimable") if r.get("not_estimable") else
+               fmt_number(r["estimate"], d, lang))
+        ci = ("–" if r["ci_lower"] is None else
+              f"{fmt_number(r['ci_lower'], d, lang)} – {fmt_number(r['ci_upper'], d, lang)}")
+        rows.append([label(lang, r["check"]), label(lang, r["design"]),
+                     label(lang, r["outcome"]), est, ci, _n(r["n_treated"])])
+    if rows:
+        out.append(_table([text(lang, "check"), text(lang, "design_type"),
+                           text(lang, "outcome"), text(lang, "estimate"), text(lang, "ci"),
+                           text(lang, "n_treated")], rows, "robustness"))
+    sens = results.get("sensitivity")
+    if sens:
+        out.append("<p>" + t("sensitivity", e_value=fmt_number(sens["e_value"], 2, lang),
+                             e_value_ci=fmt_number(sens["e_value_ci"], 2, lang)) + "</p>")
+
+    # -- budget -------------------------------------------------------------------------
+    out.append(f"<h2>{t('budget')}</h2>")
+    budget = results["budget"]
+    if budget:
+        out.append(f"<p class='note'>{t('budget_note', n_cases=_n(budget[0]['n_cases']))}</p>")
+        out.append(_table(
+            [text(lang, k) for k in ("outcome", "sector", "year", "avoided", "interval")],
+            [[label(lang, r["outcome"]), r["sector"], r["year"],
+              fmt_number(r["avoided_cost_nok"], 0, lang),
+              f"{fmt_number(r['p05_nok'], 0, lang)} – {fmt_number(r['p95_nok'], 0, lang)}"]
+             for r in budget], "budget"))
+    else:
+        out.append(f"<p>{t('budget_none')}</p>")
+
+    # -- limitations --------------------------------------------------------------------
+    out.append(f"<h2>{t('limitations')}</h2><ul>")
+    out.append(f"<li>{t('lim_rct' if design == 'rct' else 'lim_observational')}</li>")
+    out.append(f"<li>{t('lim_small', min_cell=min_cell)}</li>")
+    if "synthetic" in spec["data"] or "synthetic" in str(spec["data"].get("folder", "")):
+        out.append(f"<li>{t('lim_synthetic')}</li>")
+    out.append("</ul>")
+    n_sup = results["disclosure"]["suppressed_estimates"]
+    out.append(f"<p class='note'>{t('disclosure', min_cell=min_cell, n_suppressed=n_sup)}</p>")
+    out.append(f"<p class='note'>{t('version', version=results['effekt_version'])}</p>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

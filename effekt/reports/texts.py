@@ -1,0 +1,274 @@
+"""Report texts in bokmål (``nb``) and English (``en``), one template for both.
+
+Texts with fields are :class:`string.Template` strings (``$name``); the renderer fills them.
+"""
+
+from __future__ import annotations
+
+from string import Template
+
+__all__ = ["LABELS", "TEXTS", "fmt_number", "label", "text"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nb": {
+        "lang": "nb",
+        "summary": "Sammendrag",
+        "summary_what": "Studien anslår effekten av $pilot på $outcome for $unit_plural som "
+                        "deltok, sammenlignet med $unit_plural som ikke deltok "
+                        "($design).",
+        "summary_answer": "Anslått effekt: $estimate (95 % konfidensintervall $ci_lower til "
+                          "$ci_upper), basert på $n_treated deltakende $unit_plural.",
+        "summary_suppressed": "Hovedanslaget er undertrykt fordi det bygger på færre enn "
+                              "$min_cell enheter.",
+        "conf_high": "Intervallet utelukker null effekt, og testen for ulike trender før "
+                     "oppstart gir ikke grunn til bekymring: resultatet er forholdsvis sikkert.",
+        "conf_mid": "Intervallet utelukker null effekt, men testen for ulike trender før "
+                    "oppstart slår ut: tolk resultatet med forsiktighet.",
+        "conf_low": "Intervallet inkluderer null effekt: dataene kan ikke skille effekten fra "
+                    "tilfeldig variasjon.",
+        "design": "Design og estimand",
+        "estimand": "Estimand",
+        "design_type": "Design",
+        "period": "Periode",
+        "unit": "Enhet",
+        "covariates": "Kovariater",
+        "flow": "Utvalg",
+        "step": "Steg",
+        "count": "Antall",
+        "balance": "Balanse før og etter matching",
+        "balance_note": "Standardiserte gjennomsnittsforskjeller (SMD); |SMD| under 0,1 regnes "
+                        "som god balanse.",
+        "covariate": "Kovariat",
+        "cohort": "Kohort",
+        "smd_before": "SMD før",
+        "smd_after": "SMD etter",
+        "estimates": "Hovedresultater",
+        "outcome": "Utfall",
+        "estimate": "Anslag",
+        "std_error": "Standardfeil",
+        "ci": "95 % KI",
+        "n_treated": "Deltakere",
+        "n_control": "Sammenligning",
+        "event_study": "Effekt over tid",
+        "event_note": "Effekt per år før og etter oppstart (referanse: året før, −1). "
+                      "Vertikale streker: 95 % konfidensintervall.",
+        "no_event": "Designet gir ikke effekt per år etter oppstart.",
+        "event_time": "År siden oppstart",
+        "pretrend": "Test av parallelle trender før oppstart",
+        "pretrend_text": "Wald-test av at alle effekter før oppstart er null: "
+                         "W = $statistic, frihetsgrader $df, p = $p_value.",
+        "pretrend_none": "Testen kunne ikke beregnes (ingen perioder før oppstart å teste).",
+        "robustness": "Robusthet",
+        "check": "Kontroll",
+        "not_estimable": "kunne ikke beregnes",
+        "sensitivity": "Følsomhet for uobserverte forskjeller: E-verdi $e_value (for "
+                       "konfidensgrensen nærmest null: $e_value_ci). En uobservert faktor må "
+                       "henge så sterkt sammen med både deltakelse og utfall for å forklare "
+                       "bort effekten.",
+        "budget": "Budsjettvirkning",
+        "budget_note": "Forventet unngått kostnad (NOK, faste priser) per år etter oppstart og "
+                       "sektor for $n_cases tilfeller per år, med 90 % usikkerhetsintervall "
+                       "(effekt::from_effect). Negative tall er merkostnader.",
+        "budget_none": "Ingen kostnad per enhet er oppgitt i studien.",
+        "sector": "Sektor",
+        "year": "År",
+        "avoided": "Unngått kostnad",
+        "interval": "90 % intervall",
+        "limitations": "Begrensninger",
+        "lim_observational": "Deltakelse var ikke tilfeldig fordelt. Designet tar høyde for "
+                             "observerte forskjeller og faste forskjeller over tid, men ikke "
+                             "for uobserverte forskjeller som endrer seg over tid.",
+        "lim_rct": "Resultatet forutsetter at tildelingen var tilfeldig og at alle fulgte "
+                   "tildelingen.",
+        "lim_small": "Få deltakere gir brede intervaller; tall fra færre enn $min_cell enheter "
+                     "er skjult.",
+        "lim_synthetic": "Dataene er syntetiske (kunstig kommune); resultatene illustrerer "
+                         "metoden og sier ingenting om virkelige personer.",
+        "disclosure": "Personvern: tall bygget på færre enn $min_cell enheter vises som "
+                      "«<$min_cell» eller er utelatt (–), og ingen person- eller "
+                      "familieidentitet finnes i rapporten. $n_suppressed anslag er skjult.",
+        "suppressed": "–",
+        "data": "Data",
+        "version": "effekt $version",
+        "love_plot": "Balanse (|SMD|) før og etter matching",
+        "before": "før",
+        "after": "etter",
+        "yes": "ja",
+        "no": "nei",
+    },
+    "en": {
+        "lang": "en",
+        "summary": "Summary",
+        "summary_what": "The study estimates the effect of $pilot on $outcome for $unit_plural "
+                        "who took part, compared with $unit_plural who did not ($design).",
+        "summary_answer": "Estimated effect: $estimate (95% confidence interval $ci_lower to "
+                          "$ci_upper), based on $n_treated participating $unit_plural.",
+        "summary_suppressed": "The main estimate is suppressed because it rests on fewer "
+                              "than $min_cell units.",
+        "conf_high": "The interval excludes no effect and the test for different trends before "
+                     "the start gives no cause for concern: the result is fairly reliable.",
+        "conf_mid": "The interval excludes no effect, but the test for different trends before "
+                    "the start rejects: interpret the result with caution.",
+        "conf_low": "The interval includes no effect: the data cannot tell the effect apart "
+                    "from chance variation.",
+        "design": "Design and estimand",
+        "estimand": "Estimand",
+        "design_type": "Design",
+        "period": "Period",
+        "unit": "Unit",
+        "covariates": "Covariates",
+        "flow": "Sample flow",
+        "step": "Step",
+        "count": "Count",
+        "balance": "Balance before and after matching",
+        "balance_note": "Standardised mean differences (SMD); |SMD| below 0.1 counts as good "
+                        "balance.",
+        "covariate": "Covariate",
+        "cohort": "Cohort",
+        "smd_before": "SMD before",
+        "smd_after": "SMD after",
+        "estimates": "Main estimates",
+        "outcome": "Outcome",
+        "estimate": "Estimate",
+        "std_error": "Std. error",
+        "ci": "95% CI",
+        "n_treated": "Participants",
+        "n_control": "Comparison",
+        "event_study": "Effect over time",
+        "event_note": "Effect by year before and after the start (reference: the year before, "
+                      "−1). Vertical bars: 95% confidence intervals.",
+        "no_event": "The design gives no effect by year since the start.",
+        "event_time": "Years since start",
+        "pretrend": "Pre-trend test",
+        "pretrend_text": "Wald test that all effects before the start are zero: "
+                         "W = $statistic, df $df, p = $p_value.",
+        "pretrend_none": "The test could not be computed (no pre-start periods to test).",
+        "robustness": "Robustness",
+        "check": "Check",
+        "not_estimable": "not estimable",
+        "sensitivity": "Sensitivity to unobserved differences: E-value $e_value (for the "
+                       "confidence limit nearest zero: $e_value_ci). An unobserved factor "
+                       "would need to be this strongly related to both participation and the "
+                       "outcome to explain the effect away.",
+        "budget": "Budget view",
+        "budget_note": "Expected avoided cost (NOK, fixed prices) by year since start and "
+                       "sector for $n_cases cases a year, with 90% uncertainty intervals "
+                       "(effekt.budgeting.from_effect). Negative numbers are extra costs.",
+        "budget_none": "The study gives no cost per unit.",
+        "sector": "Sector",
+        "year": "Year",
+        "avoided": "Avoided cost",
+        "interval": "90% interval",
+        "limitations": "Limitations",
+        "lim_observational": "Participation was not random. The design accounts for observed "
+                             "differences and for differences fixed over time, not for "
+                             "unobserved differences that change over time.",
+        "lim_rct": "The result assumes that assignment was random and that everyone followed "
+                   "their assignment.",
+        "lim_small": "Few participants give wide intervals; figures from fewer than $min_cell "
+                     "units are hidden.",
+        "lim_synthetic": "The data are synthetic (an artificial municipality); the results "
+                         "illustrate the method and say nothing about real people.",
+        "disclosure": "Privacy: figures based on fewer than $min_cell units are shown as "
+                      "\"<$min_cell\" or left out (–), and no person or family identifier "
+                      "appears in the report. $n_suppressed estimates are hidden.",
+        "suppressed": "–",
+        "data": "Data",
+        "version": "effekt $version",
+        "love_plot": "Balance (|SMD|) before and after matching",
+        "before": "before",
+        "after": "after",
+        "yes": "yes",
+        "no": "no",
+    },
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    "nb": {
+        "social_assistance_months": "måneder med sosialhjelp", "employed": "andel i arbeid",
+        "leisure_participation": "deltakelse i fritidsaktiviteter",
+        "school_absence_days": "fraværsdager i skolen",
+        "barnevern_referral": "andel meldt til barnevernet",
+        "person": "personer", "family": "familier", "holf": "HOLF (helhetlig oppfølging av "
+        "lavinntektsfamilier)", "samhandling": "samhandlingsmodellen",
+        "staggered_did": "forskjøvet forskjell-i-forskjeller (Callaway og Sant'Anna)",
+        "matched_did": "matchet forskjell-i-forskjeller", "matching": "matching",
+        "rct": "randomisert forsøk", "did_2x2": "forskjell-i-forskjeller (2x2)",
+        "twfe_event_study": "hendelsesstudie med toveis faste effekter",
+        "alternative_control": "annen kontrollgruppe (ikke ennå behandlet)",
+        "alternative_estimator": "annen estimator", "placebo_outcome": "placebo-utfall",
+        "units_in_panel": "enheter i panelet", "units_with_outcome": "enheter med målt utfall",
+        "dropped_treated_before_first_period": "utelatt: startet før første periode",
+        "dropped_treated_after_last_period": "utelatt: startet etter siste periode",
+        "dropped_incomplete_outcome_or_residence": "utelatt: ikke bosatt eller ikke målt i "
+        "alle perioder",
+        "dropped_treated_outside_window": "utelatt: startet utenfor vinduet",
+        "dropped_missing_covariate_or_cluster": "utelatt: mangler kovariat eller klynge",
+        "treated": "deltakere", "controls": "sammenligningsenheter",
+        "treated_matched": "deltakere matchet", "treated_unmatched": "deltakere uten match",
+        "controls_available": "mulige sammenligningsenheter",
+        "controls_used": "sammenligningsenheter brukt",
+    },
+    "en": {
+        "social_assistance_months": "months on social assistance", "employed": "share employed",
+        "leisure_participation": "participation in leisure activities",
+        "school_absence_days": "days absent from school",
+        "barnevern_referral": "share referred to child welfare",
+        "person": "persons", "family": "families", "holf": "HOLF (comprehensive follow-up of "
+        "low-income families)", "samhandling": "the collaboration model (samhandlingsmodellen)",
+        "staggered_did": "staggered difference-in-differences (Callaway and Sant'Anna)",
+        "matched_did": "matched difference-in-differences", "matching": "matching",
+        "rct": "randomised trial", "did_2x2": "difference-in-differences (2x2)",
+        "twfe_event_study": "two-way fixed effects event study",
+        "alternative_control": "other control group (not yet treated)",
+        "alternative_estimator": "other estimator", "placebo_outcome": "placebo outcome",
+        "units_in_panel": "units in the panel", "units_with_outcome": "units with the outcome "
+        "measured", "dropped_treated_before_first_period": "dropped: started before the first "
+        "period", "dropped_treated_after_last_period": "dropped: started after the last period",
+        "dropped_incomplete_outcome_or_residence": "dropped: not resident or not measured in "
+        "every period", "dropped_treated_outside_window": "dropped: started outside the window",
+        "dropped_missing_covariate_or_cluster": "dropped: missing covariate or cluster",
+        "treated": "participants", "controls": "comparison units",
+        "treated_matched": "participants matched", "treated_unmatched": "participants without "
+        "a match", "controls_available": "comparison units available",
+        "controls_used": "comparison units used",
+    },
+}
+
+
+def text(lang: str, key: str, **fields: object) -> str:
+    """Return the text ``key`` in ``lang`` with ``fields`` filled in.
+
+    Examples
+    --------
+    >>> text("en", "version", version="0.1.0")
+    'effekt 0.1.0'
+    """
+    return Template(TEXTS[lang][key]).safe_substitute({k: str(v) for k, v in fields.items()})
+
+
+def label(lang: str, name: str) -> str:
+    """Return a readable label for a column, design or step name (the name itself if unknown).
+
+    Examples
+    --------
+    >>> label("nb", "employed"), label("en", "cost_nav")
+    ('andel i arbeid', 'cost_nav')
+    """
+    return LABELS[lang].get(name, name)
+
+
+def fmt_number(x: float | None, decimals: int, lang: str) -> str:
+    r"""Format a number: bokmål uses a decimal comma, a space for thousands and a real minus.
+
+    Examples
+    --------
+    >>> fmt_number(-1234.5, 1, "nb"), fmt_number(-1234.5, 1, "en"), fmt_number(None, 2, "en")
+    ('−1\xa0234,5', '-1,234.5', '–')
+    """
+    if x is None:
+        return "–"
+    s = f"{x:,.{decimals}f}"
+    if lang == "nb":
+        s = s.replace(",", "\xa0").replace(".", ",").replace("-", "−")
+    return s

@@ -1,0 +1,370 @@
+"""The study designs: from a unit × period panel to one uniform :class:`Estimate`.
+
+Each design prepares its estimation sample from the panel (and says who was dropped and
+why), calls an estimator of :mod:`effekt.estimators` and returns the overall effect, the
+event-time profile (where the design has one) with the number of treated units behind
+each estimate, the pre-trend test and the balance table. The report never sees a unit
+identifier: only counts, estimates and covariate names leave this module.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from effekt.errors import NotEstimableError
+from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
+
+__all__ = ["Estimate", "estimate"]
+
+_EVENT_COLUMNS = ["event_time", "estimate", "std_error", "ci_lower", "ci_upper", "n_treated"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One design's answer for one outcome, free of unit identifiers."""
+
+    outcome: str
+    design: str
+    estimand: str
+    estimate: float
+    std_error: float
+    ci_lower: float
+    ci_upper: float
+    n_treated: int
+    n_control: int
+    event: pd.DataFrame  # _EVENT_COLUMNS; empty for designs without an event-time profile
+    flow: tuple[tuple[str, int], ...]
+    pretrend: dict[str, float] | None = None
+    balance: pd.DataFrame | None = None  # cohort, covariate, smd_before, smd_after, n_treated
+    outcome_sd: float = float("nan")  # pre-period SD of the outcome among treated units
+
+
+def _normal_ci(est: float, se: float, level: float = 0.95) -> tuple[float, float]:
+    z = stats.norm.ppf(0.5 + level / 2)
+    return est - z * se, est + z * se
+
+
+def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarray:
+    """Treated units with an observed outcome at each event time."""
+    t = d[(d["cohort"] > 0) & d[y].notna()]
+    e = (t["period"] - t["cohort"]).to_numpy()
+    return np.array([int(t.loc[e == k, unit].nunique()) for k in event_times], dtype=int)
+
+
+def _cohorts(panel: pd.DataFrame, unit: str, anticipation: int) -> pd.DataFrame:
+    d = panel.copy()
+    if anticipation:
+        d["cohort"] = np.where(d["cohort"] > 0, d["cohort"] - anticipation, 0)
+    return d
+
+
+def _outcome_sd(d: pd.DataFrame, y: str) -> float:
+    pre = d[(d["cohort"] > 0) & (d["period"] < d["cohort"])][y].dropna()
+    return float(pre.std()) if len(pre) > 1 else float("nan")
+
+
+def _wald(est: np.ndarray, vcov: np.ndarray) -> dict[str, float] | None:
+    if est.size == 0:
+        return None
+    try:
+        stat = float(est @ np.linalg.solve(vcov, est))
+    except np.linalg.LinAlgError:
+        return None
+    return {"statistic": stat, "df": int(est.size),
+            "p_value": float(stats.chi2.sf(stat, est.size))}
+
+
+def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    lo_p, hi_p = int(panel["period"].min()), int(panel["period"].max())
+    n_units = panel[unit].nunique()
+    d = panel[panel[y].notna()]
+    need = [*covs, *([opts["cluster"]] if opts.get("cluster") else [])]
+    n_measured = d[unit].nunique()
+    if need:
+        bad = d.loc[d[need].isna().any(axis=1), unit].unique()
+        d = d[~d[unit].isin(bad)]
+    units = d.drop_duplicates(unit)
+    early = units["cohort"].between(1, lo_p)
+    late = units["cohort"] > hi_p
+    d = d[~d[unit].isin(units.loc[early | late, unit])]
+    flow = [("units_in_panel", n_units), ("units_with_outcome", n_measured),
+            ("dropped_missing_covariate_or_cluster", n_measured - len(units)),
+            ("dropped_treated_before_first_period", int(early.sum())),
+            ("dropped_treated_after_last_period", int(late.sum())),
+            ("treated", int(d.loc[d["cohort"] > 0, unit].nunique())),
+            ("controls", int(d.loc[d["cohort"] == 0, unit].nunique()))]
+    control = opts.get("control", "never")
+    gt = att_gt(d, y, unit, "period", "cohort", covariates=covs or None, control=control,
+                method=opts.get("method", "dr"), allow_unbalanced=True,
+                cluster=opts.get("cluster"))
+    gt = gt.bootstrap(int(opts.get("n_boot", 499)), seed=seed, cband=False)
+    lo_e, hi_e = window if window else (None, None)
+    agg = gt.aggregate("dynamic", min_e=lo_e, max_e=hi_e)
+    frame = agg.to_frame()
+    ev = pd.DataFrame({"event_time": frame["event_time"].astype(int),
+                       "estimate": frame["estimate"], "std_error": frame["std_error"],
+                       "ci_lower": frame["ci_lower"], "ci_upper": frame["ci_upper"]})
+    ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
+    try:
+        pt = gt.pretrend_test()
+        pretrend = {"statistic": pt.statistic, "df": pt.df, "p_value": pt.p_value}
+    except NotEstimableError:
+        pretrend = None
+    lo, hi = agg.overall_ci
+    ctrl = "never-treated units" if control == "never" else "not-yet-treated units"
+    return Estimate(
+        outcome=y, design="staggered_did",
+        estimand=f"average effect on the treated over event times >= 0 (Callaway & "
+                 f"Sant'Anna 2021, against {ctrl})",
+        estimate=float(agg.overall_att), std_error=float(agg.overall_se), ci_lower=float(lo),
+        ci_upper=float(hi), n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
+        event=ev[_EVENT_COLUMNS], flow=tuple(flow), pretrend=pretrend,
+        outcome_sd=_outcome_sd(d, y),
+    )
+
+
+def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    n_units = panel[unit].nunique()
+    periods = panel["period"].nunique()
+    per = panel.groupby(unit)[y].agg(["count", "size"])
+    complete = per.index[(per["count"] == periods) & (per["size"] == periods)]
+    d = panel[panel[unit].isin(complete)]
+    if covs:
+        bad = d.loc[d[covs].isna().any(axis=1), unit].unique()
+        d = d[~d[unit].isin(bad)]
+    units = d.drop_duplicates(unit)
+    flow = [("units_in_panel", n_units),
+            ("dropped_incomplete_outcome_or_residence", n_units - len(units))]
+    pre_periods = int(opts.get("pre_periods", 2))
+    match_opts: dict[str, Any] = {"method": opts.get("method", "mahalanobis"),
+                                  "ratio": int(opts.get("ratio", 1)), "seed": seed}
+    if opts.get("method") == "nearest":
+        match_opts["distance"] = "logit"
+    if opts.get("caliper") is not None:
+        match_opts["caliper"] = float(opts["caliper"])
+    r = matched_did(d, y, unit, "period", "cohort", covs or None, pre_periods=pre_periods,
+                    match_outcome=opts.get("match_outcome", "levels"),
+                    window=tuple(window) if window else None, **match_opts)
+    f = r.flow
+    total = f.loc["total"]
+    flow += [("treated", int(total["treated"])), ("treated_matched", int(total["matched"])),
+             ("treated_unmatched", int(total["unmatched"])),
+             ("controls_available", int(total["controls"])),
+             ("controls_used", int(total["controls_used"]))]
+    stacks = f.drop(index="total")
+    stacks = stacks[stacks["matched"] > 0]
+    lo_p, hi_p = int(panel["period"].min()), int(panel["period"].max())
+    frame = r.to_frame()
+    ev = frame[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]].copy()
+    ev["event_time"] = ev["event_time"].astype(int)
+    g = stacks.index.to_numpy(dtype=int)
+    m = stacks["matched"].to_numpy(dtype=int)
+    ev["n_treated"] = [int(m[(g + e >= lo_p) & (g + e <= hi_p)].sum()) for e in ev["event_time"]]
+    est, se = r.average()
+    lo, hi = _normal_ci(est, se, r.level)
+    pre = r.event_time < -1
+    pretrend = _wald(r.estimate[pre], r.vcov[np.ix_(pre, pre)])
+    try:
+        bal = r.balance()
+    except ZeroDivisionError:  # balance() divides by a zero control variance (constant x)
+        bal = None
+    else:
+        bal["n_treated"] = bal["cohort"].map(f["matched"]).astype(int)
+        bal = bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]]
+    return Estimate(
+        outcome=y, design="matched_did", estimand=f"average effect on the treated over event "
+        f"times >= 0 ({r.estimand})", estimate=est, std_error=se, ci_lower=lo, ci_upper=hi,
+        n_treated=int(total["matched"]), n_control=int(total["controls_used"]),
+        event=ev[_EVENT_COLUMNS].reset_index(drop=True), flow=tuple(flow), pretrend=pretrend,
+        balance=bal, outcome_sd=_outcome_sd(d, y),
+    )
+
+
+def _two_period(panel, unit, y, covs, opts, need_pre=True):
+    """Cross-section of units with the outcome at the pre and post periods."""
+    p0, p1 = opts.get("pre_period"), int(opts["post_period"])
+    n_units = panel[unit].nunique()
+    wide = panel.pivot(index=unit, columns="period", values=y)
+    cols = [p0, p1] if need_pre else [p1]
+    for c in cols:
+        if c not in wide.columns:
+            raise NotEstimableError(f"period {c} is not in the panel ({wide.columns.min()}-"
+                                    f"{wide.columns.max()}).")
+    units = panel.drop_duplicates(unit).set_index(unit)
+    cross = pd.DataFrame({f"{y}_post": wide[p1]})
+    if need_pre:
+        cross[f"{y}_pre"] = wide[p0]
+    at = panel[panel["period"] == (p0 if need_pre else p1)].set_index(unit)
+    for c in covs:
+        cross[c] = at[c]
+    cross["cohort"] = units["cohort"]
+    if "provider_id" in units:
+        cross["provider_id"] = units["provider_id"]
+    has = cross.dropna(subset=[c for c in cross.columns if c != "provider_id"])
+    g = has["cohort"]
+    first = p0 if need_pre else -np.inf
+    treated = (g > first) & (g <= p1)
+    keep = treated | (g == 0)
+    flow = [("units_in_panel", n_units), ("units_with_outcome", len(has)),
+            ("dropped_treated_outside_window", int((~keep).sum())),
+            ("treated", int(treated[keep].sum())), ("controls", int((g[keep] == 0).sum()))]
+    out = has[keep].copy()
+    out["treated"] = treated[keep].astype(int)
+    return out.reset_index(), flow
+
+
+def _did2x2(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    cross, flow = _two_period(panel, unit, y, covs, opts)
+    long = pd.concat([
+        cross.assign(period=0, post=0, **{y: cross[f"{y}_pre"]}),
+        cross.assign(period=1, post=1, **{y: cross[f"{y}_post"]}),
+    ], ignore_index=True)
+    r = did_2x2(long, y, unit, "period", "treated", "post", covariates=covs or None,
+                cluster=opts.get("cluster"))
+    row = r.to_frame().iloc[0]
+    return Estimate(
+        outcome=y, design="did_2x2",
+        estimand=f"average effect on the treated in period {opts['post_period']} against "
+                 f"period {opts['pre_period']} (2x2 difference-in-differences)",
+        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
+        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
+        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
+        outcome_sd=float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
+    )
+
+
+def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    cross, flow = _two_period(panel, unit, y, covs, opts)
+    feats = [f"{y}_pre", *covs]
+    kw: dict[str, Any] = {"method": opts.get("method", "mahalanobis"),
+                          "ratio": int(opts.get("ratio", 1)), "seed": seed}
+    m = match(cross, "treated", feats, **kw)
+    eff = m.effect(f"{y}_post")
+    row = eff.to_frame().iloc[0]
+    bal = m.balance().table[["smd_before", "smd_after"]].rename_axis("covariate").reset_index()
+    n_matched = int(m.counts.loc["matched", "treated"])
+    bal.insert(0, "cohort", 0)
+    bal["n_treated"] = n_matched
+    flow += [("treated_matched", n_matched),
+             ("controls_used", int(m.counts.loc["matched", "control"]))]
+    return Estimate(
+        outcome=y, design="matching",
+        estimand=f"average effect on the treated in period {opts['post_period']} "
+                 f"(matched on the outcome in period {opts['pre_period']} and covariates)",
+        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
+        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        n_treated=n_matched, n_control=int(m.counts.loc["matched", "control"]),
+        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
+        balance=bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]],
+        outcome_sd=float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
+    )
+
+
+def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    cross, flow = _two_period(panel, unit, y, covs, opts, need_pre=False)
+    r = rct(cross, f"{y}_post", "treated", covariates=covs or None,
+            cluster=opts.get("cluster"))
+    row = r.to_frame().iloc[-1]
+    return Estimate(
+        outcome=y, design="rct",
+        estimand=f"average effect of assignment in period {opts['post_period']} "
+                 f"(randomised comparison)",
+        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
+        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
+        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
+        outcome_sd=float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
+    )
+
+
+def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
+    d = panel[panel[y].notna()]
+    lo_e, hi_e = window if window else (None, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = event_study(d, y, unit, "period", "cohort",
+                        leads=None if lo_e is None else -lo_e, lags=hi_e,
+                        cluster=opts.get("cluster"))
+    f = r.to_frame().reset_index()
+    f = f[f["event_time"] != -1]
+    ev = f[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]].copy()
+    ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
+    post = (ev["event_time"] >= 0).to_numpy()
+    est = float(ev.loc[post, "estimate"].mean())
+    se = float(np.sqrt((ev.loc[post, "std_error"] ** 2).sum()) / post.sum())
+    lo, hi = _normal_ci(est, se)
+    n_t = int(d.loc[d["cohort"] > 0, unit].nunique())
+    return Estimate(
+        outcome=y, design="twfe_event_study",
+        estimand="mean of the TWFE event-study coefficients over event times >= 0 (SE "
+                 "ignores their covariance)",
+        estimate=est, std_error=se, ci_lower=lo, ci_upper=hi, n_treated=n_t,
+        n_control=int(d.loc[d["cohort"] == 0, unit].nunique()),
+        event=ev[_EVENT_COLUMNS].reset_index(drop=True),
+        flow=(("treated", n_t),), outcome_sd=_outcome_sd(d, y),
+    )
+
+
+_DESIGNS = {"staggered_did": _staggered, "matched_did": _matched, "did_2x2": _did2x2,
+            "matching": _matching, "rct": _rct, "twfe_event_study": _twfe}
+
+
+def estimate(
+    panel: pd.DataFrame,
+    design: str,
+    outcome: str,
+    *,
+    unit: str,
+    covariates: list[str],
+    options: dict[str, Any],
+    seed: int,
+    anticipation: int = 0,
+) -> Estimate:
+    """Run ``design`` on ``panel`` for ``outcome`` and return its :class:`Estimate`.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        A panel from :func:`effekt.data.panel` with ``period`` and ``cohort``.
+    design : str
+        ``staggered_did``, ``matched_did``, ``did_2x2``, ``matching``, ``rct`` or
+        ``twfe_event_study`` (the last only as a robustness check).
+    outcome : str
+        Outcome column.
+    unit : str
+        Unit id column (never part of the returned object).
+    covariates : list of str
+        Baseline covariates.
+    options : dict
+        The design's options from the spec.
+    seed : int
+        Seed of the matching and the bootstrap.
+    anticipation : int
+        Periods by which cohorts are moved earlier.
+
+    Returns
+    -------
+    Estimate
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 60
+    >>> p = pd.DataFrame({"id": np.repeat(np.arange(n), 6), "period": np.tile(range(2016, 2022), n),
+    ...                   "cohort": np.repeat(np.where(np.arange(n) < 20, 2019, 0), 6)})
+    >>> p["y"] = rng.normal(size=len(p)) + 2.0 * ((p.cohort > 0) & (p.period >= p.cohort))
+    >>> e = estimate(p, "matched_did", "y", unit="id", covariates=[], options={}, seed=1)
+    >>> bool(abs(e.estimate - 2) < 4 * e.std_error), "id" in e.event.columns
+    (True, False)
+    """
+    d = _cohorts(panel, unit, anticipation)
+    window = options.get("window")
+    return _DESIGNS[design](d, unit, outcome, list(covariates), options, seed, window)
