@@ -37,17 +37,43 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    """Run the main job: the synthetic municipality, both shipped studies, a budget."""
+    from effekt.budgeting import run_workbook, write_template
+    from effekt.study import run_study
+    from effekt.study.runner import progress_to_stderr
     from effekt.synthetic import describe, generate, matches_folder, write
+
+    repo = Path(__file__).resolve().parents[1]
+    say = (lambda *a: None) if args.quiet else print
+    progress = None if args.quiet else progress_to_stderr
 
     m = generate(seed=args.seed, scale=args.scale)
     write(m, args.out / "synthetic")
-    if not args.quiet:
-        print(describe(m))
-        print(f"\nrecord tables written to {args.out / 'synthetic'}")
-        committed = Path(__file__).resolve().parents[1] / "synthetic_data"
-        if (committed / "manifest.json").exists():
-            same = matches_folder(m, committed)
-            print(f"identical to the committed {committed.name}/: {'yes' if same else 'no'}")
+    say(describe(m))
+    committed = repo / "synthetic_data"
+    if (committed / "manifest.json").exists():
+        same = matches_folder(m, committed)
+        say(f"identical to the committed {committed.name}/: {'yes' if same else 'no'}")
+
+    reports = {}
+    for name in ("holf", "samhandling"):
+        say(f"\n== study {name}")
+        results = run_study(repo / "studies" / f"{name}.toml", args.out / name, progress=progress)
+        main = results["main"]
+        shown = "suppressed (<min_cell)" if main["suppressed"] else (
+            f"{main['estimate']} (95% CI {main['ci_lower']} to {main['ci_upper']})")
+        say(f"{main['outcome']}: {shown}")
+        reports[name] = args.out / name / "report.html"
+
+    say("\n== trajectory budget")
+    book = write_template(args.out / "budget" / "assumptions.xlsx")
+    result = run_workbook(book, args.out / "budget" / "results.xlsx", seed=args.seed)
+
+    say("\nOutputs:")
+    for name, path in reports.items():
+        say(f"  {name} effect report: {path}")
+    say(f"  budget assumptions:  {book}\n  budget results:      {result}")
+    say(f"  record tables:       {args.out / 'synthetic'}")
     return 0
 
 
