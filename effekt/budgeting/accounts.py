@@ -68,7 +68,7 @@ def _to_matrix(flows: Flows, name: str, horizon: int) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class InvestmentAccount(ResultsBase):
     """Costs and gains of a measure by sector and year, in NOK at ``price_year`` prices.
 

@@ -49,7 +49,7 @@ def winsorise(values: pd.Series, upper: float | None) -> pd.Series:
     return values.astype(float).clip(upper=float(values.quantile(upper)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Catalogue(ResultsBase):
     """Trajectory types with bundle prices, relative weights and cost shares by sector.
 

@@ -238,7 +238,7 @@ def _lognormal(rng: np.random.Generator, cv: float, shape: tuple[int, ...]) -> n
     return np.exp(rng.standard_normal(shape) * sigma - sigma**2 / 2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SimulationResult(ResultsBase):
     """Monte Carlo draws of net cost by year and sector (NOK, fixed prices).
 

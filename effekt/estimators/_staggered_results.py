@@ -33,7 +33,7 @@ __all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
 _LABEL = {"dynamic": "event_time", "group": "group", "calendar": "period", "simple": None}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PretrendTest(ResultsBase):
     """Wald test that every pre-treatment ATT(g,t) is zero (as R ``did`` reports it)."""
 
@@ -50,7 +50,7 @@ class PretrendTest(ResultsBase):
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AggregateResult(ResultsBase):
     """An aggregation of group-time ATTs (R ``aggte``): per-label estimates and the overall one.
 
@@ -156,7 +156,7 @@ class AggregateResult(ResultsBase):
         return ax
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class GroupTimeResult(ResultsBase):
     """Group-time average treatment effects ATT(g,t) (Callaway & Sant'Anna 2021).
 

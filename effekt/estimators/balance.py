@@ -100,7 +100,7 @@ def _stats(x, t, w, binary, sd):
     return smd, vr, em, ex
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BalanceResult(ResultsBase):
     """A balance table before and after matching or weighting.
 

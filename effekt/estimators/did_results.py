@@ -52,7 +52,7 @@ def _header(title: str, rows: list[tuple[str, object]]) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class DiDResult(ResultsBase):
     """One difference-in-differences coefficient with cluster-robust inference.
 
@@ -158,7 +158,7 @@ class DiDResult(ResultsBase):
         return ax
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class EventStudyResult(ResultsBase):
     """Dynamic (event-study) TWFE coefficients by event time.
 

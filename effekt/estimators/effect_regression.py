@@ -90,7 +90,7 @@ def cluster_vcov(
     return va + vb - vab, min(ga, gb)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class EffectResult(ResultsBase):
     """An effect estimated on a matched or weighted sample.
 

@@ -15,7 +15,7 @@ from effekt.estimators.results import ResultsBase, confidence_interval, format_t
 __all__ = ["MatchedDiDResult"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MatchedDiDResult(ResultsBase):
     """Event-study estimates of a stacked matched difference-in-differences.
 

@@ -79,7 +79,7 @@ def weighted_effect(
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MatchResult(ResultsBase):
     """A matched sample, as MatchIt's ``matchit`` object and ``match.data``.
 

@@ -80,7 +80,7 @@ def ols_robust(
     return coef, vcov, n - k
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RCTResult(ResultsBase):
     """Effect estimates from a randomised experiment.
 

@@ -42,13 +42,20 @@ def format_table(frame: pd.DataFrame, digits: int = 4) -> str:
 
 
 class ResultsBase(ABC):
-    """Mixin giving ``__str__`` and ``_repr_html_`` from ``summary()``."""
+    """Mixin giving ``__str__``, ``__repr__`` and ``_repr_html_`` from ``summary()``.
+
+    Subclasses are frozen dataclasses declared with ``repr=False`` so that the summary,
+    not a dump of every array the result holds, is what a console shows.
+    """
 
     @abstractmethod
     def summary(self) -> str:
         """Return the text summary (deterministic: nothing that changes between runs)."""
 
     def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:

@@ -83,7 +83,7 @@ def rosenbaum_bounds(
     return pd.DataFrame(out)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SensitivityResult(ResultsBase):
     """E-value and (for 1:1 matched pairs) Rosenbaum bounds of an effect.
 

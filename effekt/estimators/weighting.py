@@ -118,7 +118,7 @@ def _ipw(p: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
     return np.where(t == 1, 1 / p, 1 / (1 - p))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WeightResult(ResultsBase):
     """Weights for an effect estimate, as WeightIt's ``weightit`` object.
 
