@@ -168,3 +168,15 @@ def test_incentives_by_hand():
     assert t.loc[("better_outcomes", "service"), "margin_change"] == 0.0
     assert t.loc[("cream_skimming", "trajectory"), "margin_change"] == pytest.approx(30_000.0)
     assert t.loc[("cream_skimming", "service"), "margin_change"] == 0.0
+
+
+def test_yearly_price_of_short_trajectories_is_not_inflated():
+    """A trajectory shorter than a year is active in one projection year: price / max(D, 1)."""
+    from effekt.budgeting import define_catalogue
+
+    cat = define_catalogue(pd.DataFrame({
+        "trajectory_type": ["short", "long"], "price": [1000.0, 9000.0],
+        "mean_duration_years": [0.25, 3.0], "share_nav": [1.0, 1.0]}), price_year=2024)
+    per_year = cat.table.set_index("trajectory_type")["price_per_year"]
+    assert per_year["short"] == 1000.0
+    assert per_year["long"] == 3000.0

@@ -59,7 +59,8 @@ class Catalogue(ResultsBase):
         One row per ``trajectory_type``: ``n_cases``, ``mean_duration_years``,
         ``sd_duration_years``, ``mean_cost`` (raw), ``trimmed_mean_cost``,
         ``price`` (risk-adjusted bundle price per case), ``price_per_year``
-        (price / mean duration), ``weight`` (relative, case-weighted mean 1)
+        (price / max(mean duration, 1 year): the projection counts whole years),
+        ``weight`` (relative, case-weighted mean 1)
         and ``share_<sector>`` (share of the type's cost falling on each
         sector; sums to 1).
     case_mix
@@ -141,7 +142,9 @@ def _finish(tab: pd.DataFrame, case_mix: pd.DataFrame, price_year: int) -> Catal
     n = tab["n_cases"] if "n_cases" in tab else pd.Series(1.0, index=tab.index)
     mean_price = float((tab["price"] * n).sum() / n.sum())
     tab["weight"] = tab["price"] / mean_price
-    tab["price_per_year"] = tab["price"] / tab["mean_duration_years"]
+    # the projection counts an active case in whole years (a trajectory shorter than a year
+    # is active in one year), so the yearly price divides by the duration floored at 1
+    tab["price_per_year"] = tab["price"] / np.maximum(tab["mean_duration_years"], 1.0)
     return Catalogue(table=tab.reset_index(drop=True), case_mix=case_mix, price_year=price_year)
 
 
