@@ -15,7 +15,14 @@ from effekt.estimators.effect_regression import EffectResult, cluster_vcov, wls_
 from effekt.estimators.propensity import covariate_design
 from effekt.estimators.results import ResultsBase, format_table
 
-__all__ = ["ESTIMAND_WORDS", "MatchResult", "SEType", "effective_sample_size", "weighted_effect"]
+__all__ = [
+    "ESTIMAND_WORDS",
+    "MatchResult",
+    "ReweightedSample",
+    "SEType",
+    "effective_sample_size",
+    "weighted_effect",
+]
 
 SEType = Literal["cluster", "robust", "abadie_imbens"]
 
@@ -79,8 +86,58 @@ def weighted_effect(
     )
 
 
+class ReweightedSample(ResultsBase):
+    """What a matched and a weighted sample share: a ``weights`` column in :attr:`data`.
+
+    Subclasses (:class:`MatchResult`, :class:`~effekt.estimators.weighting.WeightResult`)
+    are frozen dataclasses with the fields ``data``, ``counts``, ``treatment``,
+    ``covariates``, ``method``, ``settings`` and ``estimand``.
+    """
+
+    _kind = "reweighting"
+
+    @property
+    def estimand_code(self) -> str:
+        """``"ATT"``, ``"ATC"`` or ``"ATE"``."""
+        return str(self.settings["estimand"])
+
+    def balance(self, covariates: str | Sequence[str] | None = None):
+        """Balance table before and after (see :func:`effekt.estimators.balance`)."""
+        from effekt.estimators.balance import balance
+
+        return balance(self, covariates)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the reweighted data (:attr:`data`, with ``weights``)."""
+        return self.data
+
+    def plot(self, ax=None):
+        """Love plot of the balance before and after; returns the Axes."""
+        return self.balance().plot(ax=ax)
+
+    def _fit(self, outcome: str, covariates, se: str, clusters: list[str]) -> EffectResult:
+        return weighted_effect(
+            self.data,
+            treatment=self.treatment,
+            outcome=outcome,
+            weights="weights",
+            covariates=as_list(covariates),
+            estimand=self.estimand_code,
+            se=se,
+            clusters=clusters,
+        )
+
+    def _header(self) -> list[str]:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        return [
+            f"{self._kind}: {self.method} ({self.estimand})",
+            f"Treatment: {self.treatment}; covariates: {', '.join(self.covariates)}",
+            f"Settings: {opts}",
+        ]
+
+
 @dataclass(frozen=True, eq=False, repr=False)
-class MatchResult(ResultsBase):
+class MatchResult(ReweightedSample):
     """A matched sample, as MatchIt's ``matchit`` object and ``match.data``.
 
     Attributes
@@ -119,10 +176,7 @@ class MatchResult(ResultsBase):
     all_weights: pd.Series = field(repr=False)
     distance_values: pd.Series | None = field(default=None, repr=False)
 
-    @property
-    def estimand_code(self) -> str:
-        """``"ATT"``, ``"ATC"`` or ``"ATE"``."""
-        return str(self.settings["estimand"])
+    _kind = "Matching"
 
     def effect(
         self,
@@ -195,40 +249,8 @@ class MatchResult(ResultsBase):
                 )
         elif cluster is not None:
             raise SpecError(f"cluster={cluster!r} is only used with se='cluster'.")
-        return weighted_effect(
-            self.data,
-            treatment=self.treatment,
-            outcome=outcome,
-            weights="weights",
-            covariates=as_list(covariates),
-            estimand=self.estimand_code,
-            se=se,
-            clusters=clusters,
-        )
-
-    def balance(self, covariates: str | Sequence[str] | None = None):
-        """Balance table before and after matching (see :func:`effekt.estimators.balance`)."""
-        from effekt.estimators.balance import balance
-
-        return balance(self, covariates)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the matched data (:attr:`data`)."""
-        return self.data
-
-    def plot(self, ax=None):
-        """Love plot of the balance before and after matching; returns the Axes."""
-        return self.balance().plot(ax=ax)
+        return self._fit(outcome, covariates, se, clusters)
 
     def summary(self) -> str:
         """Deterministic text summary: method, settings and sample sizes."""
-        opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
-        return "\n".join(
-            [
-                f"Matching: {self.method} ({self.estimand})",
-                f"Treatment: {self.treatment}; covariates: {', '.join(self.covariates)}",
-                f"Settings: {opts}",
-                "Sample sizes:",
-                format_table(self.counts, digits=2),
-            ]
-        )
+        return "\n".join([*self._header(), "Sample sizes:", format_table(self.counts, digits=2)])

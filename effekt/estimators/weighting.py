@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from effekt._checks import as_list, check_choice, check_frame
+from effekt._checks import check_choice, check_frame
 from effekt.errors import NotEstimableError, SpecError
 from effekt.estimators.effect_regression import EffectResult
 from effekt.estimators.matching_results import (
     ESTIMAND_WORDS,
+    ReweightedSample,
     SEType,
     effective_sample_size,
-    weighted_effect,
 )
 from effekt.estimators.propensity import (
     PropensityModel,
@@ -45,7 +45,7 @@ from effekt.estimators.propensity import (
     resolve_spec,
     treatment_indicator,
 )
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.results import format_table
 
 __all__ = ["WeightEstimand", "WeightMethod", "WeightResult", "entropy_weights", "weights"]
 
@@ -119,7 +119,7 @@ def _ipw(p: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class WeightResult(ResultsBase):
+class WeightResult(ReweightedSample):
     """Weights for an effect estimate, as WeightIt's ``weightit`` object.
 
     Attributes
@@ -147,10 +147,7 @@ class WeightResult(ResultsBase):
     all_weights: pd.Series = field(repr=False)
     distance_values: pd.Series | None = field(default=None, repr=False)
 
-    @property
-    def estimand_code(self) -> str:
-        """``"ATT"``, ``"ATC"`` or ``"ATE"``."""
-        return str(self.settings["estimand"])
+    _kind = "Weighting"
 
     def effect(
         self,
@@ -170,42 +167,11 @@ class WeightResult(ResultsBase):
             raise SpecError("se='cluster' needs cluster=<column> for weighting results.")
         if se == "robust" and cluster is not None:
             raise SpecError(f"cluster={cluster!r} is only used with se='cluster'.")
-        return weighted_effect(
-            self.data,
-            treatment=self.treatment,
-            outcome=outcome,
-            weights="weights",
-            covariates=as_list(covariates),
-            estimand=self.estimand_code,
-            se=se,
-            clusters=[cluster] if cluster else [],
-        )
-
-    def balance(self, covariates: str | Sequence[str] | None = None):
-        """Balance table before and after weighting."""
-        from effekt.estimators.balance import balance
-
-        return balance(self, covariates)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the data with the weights column."""
-        return self.data
-
-    def plot(self, ax=None):
-        """Love plot before and after weighting; returns the Axes."""
-        return self.balance().plot(ax=ax)
+        return self._fit(outcome, covariates, se, [cluster] if cluster else [])
 
     def summary(self) -> str:
         """Deterministic text summary."""
-        opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
-        return "\n".join(
-            [
-                f"Weighting: {self.method} ({self.estimand})",
-                f"Treatment: {self.treatment}; covariates: {', '.join(self.covariates)}",
-                f"Settings: {opts}",
-                format_table(self.counts, digits=2),
-            ]
-        )
+        return "\n".join([*self._header(), format_table(self.counts, digits=2)])
 
 
 def weights(
