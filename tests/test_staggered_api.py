@@ -10,6 +10,7 @@ import pytest
 
 from effekt.errors import DataError, EffektError, EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.staggered import AggregateResult, GroupTimeResult, att_gt
+from effekt.plotting import POST_COLOUR, PRE_COLOUR
 
 matplotlib.use("Agg")
 
@@ -159,7 +160,7 @@ def test_plots(gt):
     ax = gt.aggregate("dynamic").plot()
     assert ax.get_ylabel() == "ATT on y"
     colours = {line.get_color() for line in ax.lines if line.get_marker() == "o"}
-    assert colours == {"tab:grey", "tab:blue"}
+    assert colours >= {PRE_COLOUR, POST_COLOUR}
     assert any(np.allclose(line.get_ydata(), 0) for line in ax.lines)
 
 

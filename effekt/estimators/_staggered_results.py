@@ -131,29 +131,17 @@ class AggregateResult(ResultsBase):
         Pre-treatment event times are drawn in a different colour; a reference line marks 0.
         Returns the matplotlib Axes.
         """
-        import matplotlib.pyplot as plt
+        from effekt.plotting import event_study_plot
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
         frame = self.to_frame()
         x = frame[_LABEL[self.kind]].to_numpy(float) if self.kind != "simple" else np.zeros(1)
-        pre = x < 0 if self.kind == "dynamic" else np.zeros(x.size, bool)
-        for mask, colour, name in ((pre, "tab:grey", "pre-treatment"),
-                                   (~pre, "tab:blue", "post-treatment")):
-            if not mask.any():
-                continue
-            est = frame["estimate"].to_numpy()[mask]
-            if "uniform_lower" in frame:
-                ax.vlines(x[mask], frame["uniform_lower"][mask], frame["uniform_upper"][mask],
-                          color=colour, linewidth=1, alpha=0.6)
-            ax.vlines(x[mask], frame["ci_lower"][mask], frame["ci_upper"][mask], color=colour,
-                      linewidth=3)
-            ax.plot(x[mask], est, "o", color=colour, label=name)
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(_LABEL[self.kind] or "")
-        ax.set_ylabel(f"ATT on {self.outcome}")
-        ax.legend()
-        return ax
+        uniform = "uniform_lower" in frame
+        return event_study_plot(
+            x, frame["estimate"], frame["ci_lower"], frame["ci_upper"],
+            uniform_lower=frame["uniform_lower"] if uniform else None,
+            uniform_upper=frame["uniform_upper"] if uniform else None,
+            xlabel=_LABEL[self.kind] or "", ylabel=f"ATT on {self.outcome}", ax=ax,
+        )
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -268,27 +268,11 @@ class EventStudyResult(ResultsBase):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from effekt.plotting import event_study_plot
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        frame = self.to_frame()
-        e = frame.index.to_numpy()
-        for mask, colour, label in ((e < 0, "C0", "pre-treatment"), (e >= 0, "C3", "post")):
-            part = frame[mask]
-            if len(part) == 0:
-                continue
-            err = np.vstack(
-                [part["estimate"] - part["ci_lower"], part["ci_upper"] - part["estimate"]]
-            )
-            ax.errorbar(
-                part.index, part["estimate"], yerr=np.nan_to_num(err), fmt="o",
-                color=colour, capsize=3, label=label,
-            )
-        ax.axhline(0.0, color="grey", linewidth=1)
-        ax.axvline(self.reference, color="grey", linewidth=1, linestyle=":")
-        ax.set_xlabel("Event time (periods since treatment)")
-        ax.set_ylabel(f"Estimate ({self.level:.0%} CI)")
-        ax.set_title("Event study")
-        ax.legend()
-        return ax
+        frame = self.to_frame().drop(index=self.reference, errors="ignore")
+        return event_study_plot(
+            frame.index, frame["estimate"], frame["ci_lower"], frame["ci_upper"],
+            reference=self.reference, xlabel="Event time (periods since treatment)",
+            ylabel=f"Estimate ({self.level:.0%} CI)", title="Event study", ax=ax,
+        )

@@ -134,21 +134,11 @@ class MatchedDiDResult(ResultsBase):
 
     def plot(self, ax=None):
         """Event-study plot with confidence intervals; returns the Axes."""
-        import matplotlib.pyplot as plt
+        from effekt.plotting import event_study_plot
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
         f = self.to_frame()
-        ax.errorbar(
-            f["event_time"],
-            f["estimate"],
-            yerr=[f["estimate"] - f["ci_lower"], f["ci_upper"] - f["estimate"]],
-            fmt="o",
-            capsize=3,
+        return event_study_plot(
+            f["event_time"], f["estimate"], f["ci_lower"], f["ci_upper"], reference=-1,
+            xlabel="event time (periods since start; reference -1)",
+            ylabel=f"effect on {self.outcome}", ax=ax,
         )
-        ax.plot([-1], [0], "o", mfc="white", color="C0")
-        ax.axhline(0, color="grey", lw=0.8, ls="--")
-        ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xlabel("event time (periods since start; reference -1)")
-        ax.set_ylabel(f"effect on {self.outcome}")
-        return ax

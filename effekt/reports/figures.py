@@ -10,6 +10,8 @@ import base64
 import io
 from typing import Any
 
+from effekt.plotting import event_study_plot
+
 __all__ = ["event_study_png", "love_plot_png"]
 
 
@@ -48,17 +50,9 @@ def event_study_png(rows: list[dict[str, Any]], xlabel: str, ylabel: str) -> str
         return None
     fig, ax = _figure(6.5, 3.4)
     x = [r["event_time"] for r in shown]
-    y = [r["estimate"] for r in shown]
-    lo = [r["estimate"] - r["ci_lower"] for r in shown]
-    hi = [r["ci_upper"] - r["estimate"] for r in shown]
-    colours = ["#1f5f99" if e >= 0 else "#888888" for e in x]
-    for xi, yi, low, h, c in zip(x, y, lo, hi, colours, strict=True):
-        ax.errorbar([xi], [yi], yerr=[[low], [h]], fmt="o", color=c, capsize=3)
-    ax.plot([-1], [0], "o", mfc="white", color="#1f5f99")
-    ax.axhline(0, color="grey", lw=0.8, ls="--")
-    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    event_study_plot(x, [r["estimate"] for r in shown], [r["ci_lower"] for r in shown],
+                     [r["ci_upper"] for r in shown], reference=-1, xlabel=xlabel,
+                     ylabel=ylabel, ax=ax)
     ax.set_xticks(sorted({*x, -1}))
     fig.tight_layout()
     return _png(fig)
