@@ -10,6 +10,7 @@ All figures come from ``/work/shared/CALIBRATION.md`` and are indicative.
 
 from __future__ import annotations
 
+from effekt.data.schema import SECTORS as SCHEMA_SECTORS
 from effekt.errors import SpecError
 
 __all__ = [
@@ -21,14 +22,7 @@ __all__ = [
     "resolve_sector",
 ]
 
-MUNICIPAL_SECTORS: tuple[str, ...] = (
-    "oppvekst_barnehage",
-    "oppvekst_skole",
-    "helse_sosial",
-    "pleie_omsorg",
-    "nav",
-    "barnevern",
-)
+MUNICIPAL_SECTORS: tuple[str, ...] = SCHEMA_SECTORS
 EXTERNAL_PAYERS: tuple[str, ...] = ("nav_state", "health_trust")
 SECTORS: tuple[str, ...] = MUNICIPAL_SECTORS + EXTERNAL_PAYERS
 

@@ -15,6 +15,7 @@ __all__ = [
     "BIRTH_YEAR_RANGE",
     "DATE_RANGE",
     "REFERENCES",
+    "SECTORS",
     "TABLES",
     "Column",
     "ColumnKind",
@@ -107,6 +108,18 @@ class Reference:
     to_table: str
     to_column: str
 
+
+#: The municipal sectors of ``measures.sector`` used by the synthetic municipality and as
+#: the default sector keys of budgets (DESIGN.md). Real data may use other codes: the
+#: panel and trajectories take whatever sectors ``measures`` holds.
+SECTORS: tuple[str, ...] = (
+    "oppvekst_barnehage",
+    "oppvekst_skole",
+    "helse_sosial",
+    "pleie_omsorg",
+    "nav",
+    "barnevern",
+)
 
 TABLES: dict[str, TableSchema] = {
     "persons": TableSchema(

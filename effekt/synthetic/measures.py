@@ -12,17 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from effekt.data.schema import SECTORS
+
 __all__ = ["SECTORS", "TARGET_GROUPS", "build_measures"]
 
-SECTORS = (
-    "oppvekst_barnehage",
-    "oppvekst_skole",
-    "helse_sosial",
-    "pleie_omsorg",
-    "nav",
-    "barnevern",
-)
-"""The sector codes of ``measures.sector``."""
 
 TARGET_GROUPS = (
     "risk_family_0_2",
