@@ -27,10 +27,20 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - t0
 
 
-def run_isolated(script: Path, *args: str, python: str | None = None) -> dict:
-    """Run ``script`` in a fresh interpreter (so peak memory is its own) and parse its JSON."""
+def run_isolated(
+    script: Path, *args: str, python: str | None = None, timeout: float | None = None
+) -> dict:
+    """Run ``script`` in a fresh interpreter (so peak memory is its own) and parse its JSON.
+
+    With ``timeout`` (seconds) the process is killed when it runs longer, and the result is
+    ``{"error": "timeout after ... s", "timeout": True}``.
+    """
     cmd = [python or sys.executable, str(script), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=os.environ.copy())
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                              env=os.environ.copy(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout:g} s", "timeout": True}
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
