@@ -62,6 +62,15 @@ def _per_unit_constant(codes: np.ndarray, values: np.ndarray, n: int, what: str,
     return first
 
 
+def _sorted_codes(ids: np.ndarray) -> np.ndarray:
+    """Codes 0..n-1 of ``ids`` in sorted order of the ids (hash factorize, then rank)."""
+    codes, uniques = pd.factorize(ids)
+    order = np.argsort(np.asarray(uniques), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes]
+
+
 def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel,
              allow_unbalanced, cluster, weights):
     check_frame("df", df)
@@ -74,9 +83,10 @@ def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel
     y = df[outcome].to_numpy(float)
     t = df[time].to_numpy(float)
     g = df[cohort].to_numpy(float)
-    g = np.where(np.isnan(g), 0.0, g)
-    w = df[weights].to_numpy(float) if weights else np.ones(len(df))
-    if (w < 0).any():
+    if np.isnan(g).any():
+        g = np.where(np.isnan(g), 0.0, g)
+    w = df[weights].to_numpy(float) if weights else None  # None: every weight 1
+    if w is not None and (w < 0).any():
         raise DataError(f"weights column {weights!r} has {(w < 0).sum()} negative values.")
     periods = np.sort(pd.unique(t))
     bad = np.setdiff1d(pd.unique(g[g != 0]), periods)
@@ -86,14 +96,17 @@ def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel
             f"time periods {periods[:10].tolist()}; use 0 (or missing) for never treated."
         )
     ids = df[unit].to_numpy() if unit is not None else np.arange(len(df))
-    ucode = pd.factorize(ids, sort=True)[0] if panel else np.arange(len(df))
+    ucode = _sorted_codes(ids) if panel else np.arange(len(df))
     t_code = np.searchsorted(periods, t)
     n_units = int(ucode.max()) + 1
     clus = df[cluster].to_numpy() if cluster else None
     if panel:
-        key = ucode.astype(np.int64) * len(periods) + t_code
-        if np.bincount(key, minlength=n_units * len(periods)).max() > 1:
+        key = ucode * len(periods) + t_code
+        # rows sorted by (unit, time) with no repeat need no count; else count each pair
+        if not (key[1:] > key[:-1]).all() and (
+                np.bincount(key, minlength=n_units * len(periods)).max() > 1):
             check_unique(df, [unit, time], table="df")
+        del key
         _per_unit_constant(ucode, g, n_units, f"cohort column {cohort!r}", ids)
         if weights:
             _per_unit_constant(ucode, w, n_units, f"weights column {weights!r}", ids)
@@ -151,14 +164,16 @@ def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel
     if glist.size == 0 or periods.size < 2:
         raise DataError("no untreated comparison: no cohort has a pre-treatment period and "
                         "comparison units.")
-    if not keep.all():
+    covs_arr = df[covs].to_numpy(float) if covs else None
+    if not keep.all():  # copy only when rows are dropped
         ucode = pd.factorize(ucode[keep], sort=True)[0]
-        t_code = t_code[keep]
+        t_code, y, t, g = t_code[keep], y[keep], t[keep], g[keep]
+        w = None if w is None else w[keep]
+        clus = None if clus is None else clus[keep]
+        covs_arr = None if covs_arr is None else covs_arr[keep]
     n_units = int(ucode.max()) + 1 if ucode.size else 0
-    return dict(y=y[keep], t=t[keep], t_code=t_code, g=g[keep], w=w[keep], ucode=ucode,
-                clus=None if clus is None else clus[keep], covs=df[covs].to_numpy(float)[keep]
-                if covs else None, periods=periods, glist=glist, balanced=balanced,
-                notes=notes, n_units=n_units)
+    return dict(y=y, t=t, t_code=t_code, g=g, w=w, ucode=ucode, clus=clus, covs=covs_arr,
+                periods=periods, glist=glist, balanced=balanced, notes=notes, n_units=n_units)
 
 
 def _cells(periods, glist, base_period, anticipation):
@@ -279,17 +294,21 @@ def att_gt(
         obs_g = np.full(n_obs, np.nan)
         obs_g[d["ucode"]] = d["g"]
         obs_w = np.zeros(n_obs)
-        obs_w[d["ucode"]] = d["w"]
+        obs_w[d["ucode"]] = 1.0 if d["w"] is None else d["w"]
         obs_c = None
         if d["clus"] is not None:
             obs_c = np.zeros(n_obs, dtype=np.int64)
             obs_c[d["ucode"]] = pd.factorize(d["clus"])[0]
     else:
-        obs_g, obs_w = d["g"], d["w"]
+        obs_g = d["g"]
+        obs_w = np.ones(len(obs_g)) if d["w"] is None else d["w"]
         obs_c = None if d["clus"] is None else pd.factorize(d["clus"])[0]
 
     cells = _cells(periods, glist, base_period, anticipation)
     m = len(cells)
+    row_w = None  # observation-level weights, for the cross-section estimators
+    if by_row:
+        row_w = np.ones(len(d["y"])) if d["w"] is None else d["w"]
     inf = np.zeros((n_obs, m), order="F")
     att = np.zeros(m)
     failures = []
@@ -326,7 +345,7 @@ def att_gt(
                 dd, post = treat_g[rows], t_code[rows] == jc
                 _check_counts(dd, k)
                 x = _design(d["covs"][rows] if k else None, rows.sum())
-                est, psi = did_rc(d["y"][rows], post, dd, x, d["w"][rows], method)
+                est, psi = did_rc(d["y"][rows], post, dd, x, row_w[rows], method)
                 n1 = rows.sum()
                 if panel:
                     inf[:, col] = np.bincount(d["ucode"][rows], weights=psi * n_obs / n1,
