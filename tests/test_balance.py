@@ -79,3 +79,14 @@ def test_categorical_all_levels_and_plot(data):
     assert 0.1 in [line.get_xdata()[0] for line in ax.get_lines()]
     assert "Covariate balance" in res.summary()
     assert list(res.to_frame().columns)[0] == "covariate"
+
+
+def test_covariate_constant_among_controls_gives_infinite_variance_ratio():
+    import pandas as pd
+
+    from effekt.estimators.balance import balance
+
+    d = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0], "x": [1.0, 2.0, 3.0, 5.0, 5.0, 5.0],
+                      })
+    tab = balance(d, ["x"], treatment="t").table
+    assert np.isinf(tab.loc["x", "vr_before"])

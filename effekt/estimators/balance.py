@@ -95,7 +95,9 @@ def _stats(x, t, w, binary, sd):
         smd = diff / sd if sd > 0 else np.nan
     if binary:
         return smd, np.nan, abs(diff), abs(diff)
-    vr = _wvar(xt, wt) / _wvar(xc, wc)
+    vt, vc = _wvar(xt, wt), _wvar(xc, wc)
+    # constant among the controls: Inf (as R), or NaN when constant in both groups
+    vr = vt / vc if vc > 0 else (np.inf if vt > 0 else np.nan)
     em, ex = _ecdf_stats(xt, wt, xc, wc)
     return smd, vr, em, ex
 

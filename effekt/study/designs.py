@@ -170,13 +170,9 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
     lo, hi = _normal_ci(est, se, r.level)
     pre = r.event_time < -1
     pretrend = _wald(r.estimate[pre], r.vcov[np.ix_(pre, pre)])
-    try:
-        bal = r.balance()
-    except ZeroDivisionError:  # balance() divides by a zero control variance (constant x)
-        bal = None
-    else:
-        bal["n_treated"] = bal["cohort"].map(f["matched"]).astype(int)
-        bal = bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]]
+    bal = r.balance()
+    bal["n_treated"] = bal["cohort"].map(f["matched"]).astype(int)
+    bal = bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]]
     return Estimate(
         outcome=y, design="matched_did", estimand=f"average effect on the treated over event "
         f"times >= 0 ({r.estimand})", estimate=est, std_error=se, ci_lower=lo, ci_upper=hi,
