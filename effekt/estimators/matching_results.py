@@ -86,13 +86,24 @@ def weighted_effect(
     )
 
 
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class ReweightedSample(ResultsBase):
     """What a matched and a weighted sample share: a ``weights`` column in :attr:`data`.
 
-    Subclasses (:class:`MatchResult`, :class:`~effekt.estimators.weighting.WeightResult`)
-    are frozen dataclasses with the fields ``data``, ``counts``, ``treatment``,
-    ``covariates``, ``method``, ``settings`` and ``estimand``.
+    Subclasses are :class:`MatchResult` and
+    :class:`~effekt.estimators.weighting.WeightResult`; fields are keyword-only.
     """
+
+    data: pd.DataFrame
+    counts: pd.DataFrame
+    treatment: str
+    covariates: tuple[str, ...]
+    method: str
+    settings: dict[str, Any]
+    estimand: str
+    source: pd.DataFrame = field(repr=False)
+    all_weights: pd.Series = field(repr=False)
+    distance_values: pd.Series | None = field(default=None, repr=False)
 
     _kind = "reweighting"
 
@@ -136,7 +147,7 @@ class ReweightedSample(ResultsBase):
         ]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class MatchResult(ReweightedSample):
     """A matched sample, as MatchIt's ``matchit`` object and ``match.data``.
 
@@ -164,17 +175,7 @@ class MatchResult(ReweightedSample):
         The estimand in words.
     """
 
-    data: pd.DataFrame
     pairs: pd.DataFrame
-    counts: pd.DataFrame
-    treatment: str
-    covariates: tuple[str, ...]
-    method: str
-    settings: dict[str, Any]
-    estimand: str
-    source: pd.DataFrame = field(repr=False)
-    all_weights: pd.Series = field(repr=False)
-    distance_values: pd.Series | None = field(default=None, repr=False)
 
     _kind = "Matching"
 

@@ -22,8 +22,8 @@ treatment effects using the estimated propensity score. *Econometrica* 71(4).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ def _ipw(p: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
     return np.where(t == 1, 1 / p, 1 / (1 - p))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class WeightResult(ReweightedSample):
     """Weights for an effect estimate, as WeightIt's ``weightit`` object.
 
@@ -135,17 +135,6 @@ class WeightResult(ReweightedSample):
     estimand : str
         In words.
     """
-
-    data: pd.DataFrame
-    counts: pd.DataFrame
-    treatment: str
-    covariates: tuple[str, ...]
-    method: str
-    settings: dict[str, Any]
-    estimand: str
-    source: pd.DataFrame = field(repr=False)
-    all_weights: pd.Series = field(repr=False)
-    distance_values: pd.Series | None = field(default=None, repr=False)
 
     _kind = "Weighting"
 
