@@ -228,12 +228,16 @@ def _did2x2(panel, unit, y, covs, opts, seed, window) -> Estimate:
         outcome=y, design="did_2x2",
         estimand=f"average effect on the treated in period {opts['post_period']} against "
                  f"period {opts['pre_period']} (2x2 difference-in-differences)",
-        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
-        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        **_row_inference(row),
         n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
         event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         outcome_sd=float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
     )
+
+
+def _row_inference(row: pd.Series) -> dict[str, float]:
+    """Estimate, standard error and CI of a one-effect results row, as Estimate fields."""
+    return {k: float(row[k]) for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
 
 
 def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
@@ -254,8 +258,7 @@ def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
         outcome=y, design="matching",
         estimand=f"average effect on the treated in period {opts['post_period']} "
                  f"(matched on the outcome in period {opts['pre_period']} and covariates)",
-        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
-        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        **_row_inference(row),
         n_treated=n_matched, n_control=int(m.counts.loc["matched", "control"]),
         event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         balance=bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]],
@@ -272,8 +275,7 @@ def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
         outcome=y, design="rct",
         estimand=f"average effect of assignment in period {opts['post_period']} "
                  f"(randomised comparison)",
-        estimate=float(row["estimate"]), std_error=float(row["std_error"]),
-        ci_lower=float(row["ci_lower"]), ci_upper=float(row["ci_upper"]),
+        **_row_inference(row),
         n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
         event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         outcome_sd=float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
