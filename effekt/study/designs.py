@@ -205,7 +205,7 @@ def _two_period(panel, unit, y, covs, opts, need_pre=True):
     has = cross.dropna(subset=[c for c in cross.columns if c != "provider_id"])
     g = has["cohort"]
     first = p0 if need_pre else -np.inf
-    treated = (g > first) & (g <= p1)
+    treated = (g > 0) & (g > first) & (g <= p1)  # cohort 0 = never exposed
     keep = treated | (g == 0)
     flow = [("units_in_panel", n_units), ("units_with_outcome", len(has)),
             ("dropped_treated_outside_window", int((~keep).sum())),
