@@ -142,16 +142,18 @@ def did_panel(
 
 
 def did_panel_means(
-    dy: np.ndarray, w_treat: np.ndarray, w_ctrl: np.ndarray, method: str, out: np.ndarray
+    dy: np.ndarray, w_treat: np.ndarray, w_ctrl: np.ndarray, method: str, out: np.ndarray,
+    scratch: np.ndarray | None = None,
 ) -> float:
     """Compute :func:`did_panel` without covariates in closed form, over all n observations.
 
     With an intercept only, the DR, IPW and regression estimators all reduce to the difference
     of weighted mean changes, ``mu_1 - mu_0``, with influence function (scaled by ``n``, zero
     outside the cell) ``n [w d (dy - mu_1) / S_1 - w c (dy - mu_0) / S_0]``, where ``S_1``,
-    ``S_0`` are the weight sums of treated and comparison units. Written into ``out``; the
-    ATT is returned. For DR and IPW a treated share of ``0.995`` or more trims every
-    comparison unit (DRDID's rule), which raises NotEstimableError.
+    ``S_0`` are the weight sums of treated and comparison units. Written into ``out`` (a
+    ``scratch`` buffer of the same length avoids a temporary); the ATT is returned. For DR
+    and IPW a treated share of ``0.995`` or more trims every comparison unit (DRDID's
+    rule), which raises NotEstimableError.
     """
     s1, s0 = w_treat.sum(), w_ctrl.sum()
     if s0 <= 0 or s1 <= 0:
@@ -161,9 +163,16 @@ def did_panel_means(
     mu1 = np.dot(w_treat, dy) / s1
     mu0 = np.dot(w_ctrl, dy) / s0
     n = dy.shape[0]
-    np.multiply(w_treat, dy - mu1, out=out)
+    # in place, without temporaries (this runs once per cell over every unit); ``scratch``
+    # is a caller's reusable buffer of the same length
+    tmp = np.empty_like(dy) if scratch is None else scratch
+    np.subtract(dy, mu1, out=out)
+    out *= w_treat
     out *= n / s1
-    out -= w_ctrl * (dy - mu0) * (n / s0)
+    np.subtract(dy, mu0, out=tmp)
+    tmp *= w_ctrl
+    tmp *= n / s0
+    out -= tmp
     return float(mu1 - mu0)
 
 

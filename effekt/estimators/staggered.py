@@ -316,6 +316,7 @@ def att_gt(
     if fast:
         ctrl_cache = {}
         treat_w = {g: obs_w * (obs_g == g) for g in glist}
+        dy, scratch = np.empty(n_obs), np.empty(n_obs)  # reused by every cell
     for col, (g, jc, jb, ref) in enumerate(cells):
         if ref:
             continue
@@ -329,8 +330,9 @@ def att_gt(
             if control == "notyet" and g > thr:
                 w_ctrl = w_ctrl - treat_w[g]
             try:
-                att[col] = did_panel_means(ymat[:, jc] - ymat[:, jb], treat_w[g], w_ctrl,
-                                           method, inf[:, col])
+                np.subtract(ymat[:, jc], ymat[:, jb], out=dy)
+                att[col] = did_panel_means(dy, treat_w[g], w_ctrl, method, inf[:, col],
+                                           scratch)
             except NotEstimableError as err:
                 att[col], inf[:, col] = np.nan, 0.0
                 failures.append(f"ATT(g={g:g}, t={periods[jc]:g}): {err}")
