@@ -123,3 +123,33 @@ def test_from_effect_bootstrap_draws_and_monte_carlo():
     np.testing.assert_allclose(diff[:, 2], 0.0)
     with pytest.raises(DataError, match="boot_draws has shape"):
         from_effect(_FakeResult(es, np.zeros((3, 5))), {"nav": 1.0})
+
+
+def test_from_effect_uses_the_event_study_covariance():
+    """Matched DiD and TWFE event studies carry a joint covariance; draws follow it."""
+    import warnings
+
+    from effekt.budgeting import from_effect
+    from effekt.estimators import event_study
+
+    rng = np.random.default_rng(3)
+    units, periods = 300, 8
+    cohort = np.where(np.arange(units) < 100, 4, 0)
+    rows = []
+    for i in range(units):
+        a = rng.normal()
+        for t in range(periods):
+            e = t - cohort[i]
+            eff = -1.0 * (e + 1) if cohort[i] and e >= 0 else 0.0
+            rows.append((i, t, cohort[i], a + 0.1 * t + eff + rng.normal()))
+    df = pd.DataFrame(rows, columns=["unit", "t", "cohort", "y"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = event_study(df, "y", "unit", "t", "cohort")
+    stream = from_effect(es, {"nav": 1000.0}, horizon=4)
+    # event times 0..3 come from the rows indexed by event time, not the first row
+    np.testing.assert_allclose(stream.estimate, es.to_frame().loc[[0, 1, 2, 3], "estimate"])
+    expected = es.vcov.loc[[0, 1, 2, 3], [0, 1, 2, 3]].to_numpy()
+    np.testing.assert_allclose(stream.cov, expected, rtol=1e-12)
+    draws = stream.effect_draws(200_000, seed=1)
+    np.testing.assert_allclose(np.cov(draws.T), expected, atol=0.02 * np.abs(expected).max())

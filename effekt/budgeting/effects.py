@@ -52,6 +52,10 @@ class EffectStream:
         Number of cases the effect applies to each year.
     start
         Simulation year index (0 = first projected year) of event time 0.
+    cov
+        ``(horizon, horizon)`` joint covariance of the yearly effects, from the
+        result's ``vcov`` (event studies, matched DiD), or ``None``: then years are
+        drawn independently. Bootstrap draws, when present, take precedence.
     """
 
     estimate: np.ndarray
@@ -61,6 +65,7 @@ class EffectStream:
     cost_per_unit: np.ndarray
     n_cases: float
     start: int = 0
+    cov: np.ndarray | None = None
 
     @property
     def horizon(self) -> int:
@@ -79,7 +84,12 @@ class EffectStream:
         if self.boot_draws is not None:
             idx = rng.integers(0, self.boot_draws.shape[0], size=n)
             return self.boot_draws[idx]
-        return self.estimate + self.std_error * rng.standard_normal((n, self.horizon))
+        z = rng.standard_normal((n, self.horizon))
+        if self.cov is not None:  # jointly normal across years (a symmetric square root)
+            vals, vecs = np.linalg.eigh(self.cov)
+            root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+            return self.estimate + z @ root.T
+        return self.estimate + self.std_error * z
 
     def sample(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
         """Draws of avoided cost, ``(n, horizon, n_sectors)`` in NOK."""
@@ -87,7 +97,24 @@ class EffectStream:
         return -eff[:, :, None] * (self.cost_per_unit * self.n_cases)[None, None, :]
 
 
-def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
+def _covariance_of(result: Any, frame: pd.DataFrame) -> np.ndarray | None:
+    """Return the estimates' joint covariance in the order of ``frame``'s rows, if any.
+
+    A ``vcov`` DataFrame indexed by event time (TWFE event study; the reference period,
+    absent, gets zeros) is aligned on ``frame["event_time"]``; a square array of the
+    frame's length (matched DiD) is taken as it is. Anything else gives None.
+    """
+    vcov = getattr(result, "vcov", None)
+    if isinstance(vcov, pd.DataFrame) and "event_time" in frame:
+        et = frame["event_time"].to_numpy()
+        return vcov.reindex(index=et, columns=et).fillna(0.0).to_numpy(dtype=float)
+    if isinstance(vcov, np.ndarray) and vcov.shape == (len(frame), len(frame)):
+        return np.asarray(vcov, dtype=float)
+    return None
+
+
+def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    cov = None
     if isinstance(result, pd.DataFrame):
         frame, boot = result, None
     elif hasattr(result, "to_frame"):
@@ -100,14 +127,18 @@ def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
         )
     if not isinstance(frame, pd.DataFrame):
         raise SpecError("result.to_frame() did not return a DataFrame.")
+    if "event_time" not in frame.columns and frame.index.name == "event_time":
+        frame = frame.reset_index()  # event studies index their rows by event time
     check_columns(frame, ["estimate", "std_error"], table="effect estimates")
+    if not isinstance(result, pd.DataFrame):
+        cov = _covariance_of(result, frame)
     if boot is not None:
         boot = np.asarray(boot, dtype=float)
         if boot.ndim != 2 or boot.shape[1] != len(frame):
             raise DataError(
                 f"result.boot_draws has shape {boot.shape}; expected (n_boot, {len(frame)})."
             )
-    return frame.reset_index(drop=True), boot
+    return frame.reset_index(drop=True), boot, cov
 
 
 def from_effect(
@@ -175,7 +206,8 @@ def from_effect(
         items = {resolve_sector(sector): float(cost_per_unit)}
     if not items or not all(np.isfinite(list(items.values()))):
         raise SpecError(f"cost_per_unit must give finite NOK amounts, got {cost_per_unit!r}.")
-    frame, boot = _frame_of(result)
+    frame, boot, cov = _frame_of(result)
+    rows = np.arange(len(frame))
     if "event_time" in frame:
         keep = (frame["event_time"] >= 0).to_numpy()
         et = frame.loc[keep, "event_time"].astype(int).to_numpy()
@@ -186,11 +218,13 @@ def from_effect(
         est = frame.loc[keep, "estimate"].to_numpy(dtype=float)[order]
         se = frame.loc[keep, "std_error"].to_numpy(dtype=float)[order]
         bd = boot[:, keep][:, order] if boot is not None else None
+        rows = rows[keep][order]
     else:
         et = np.array([0])
         est = frame["estimate"].to_numpy(dtype=float)[:1]
         se = frame["std_error"].to_numpy(dtype=float)[:1]
         bd = boot[:, :1] if boot is not None else None
+        rows = rows[:1]
         beyond = "last"
     if not (np.all(np.isfinite(est)) and np.all(np.isfinite(se)) and np.all(se >= 0)):
         raise DataError("effect estimates need finite estimate and std_error >= 0.")
@@ -203,6 +237,7 @@ def from_effect(
         if e < horizon:
             idx[e] = j
     last = -1
+    source = np.full(horizon, -1)  # the estimate each year takes (-1: none, effect 0)
     for t in range(horizon):
         if idx[t] >= 0:
             last = idx[t]
@@ -211,9 +246,16 @@ def from_effect(
             j = last
         else:
             continue
+        source[t] = j
         e_full[t], s_full[t] = est[j], se[j]
         if b_full is not None:
             b_full[:, t] = bd[:, j]
+    c_full = None
+    if cov is not None and b_full is None:
+        c_full = np.zeros((horizon, horizon))
+        on = np.flatnonzero(source >= 0)
+        src = rows[source[on]]
+        c_full[np.ix_(on, on)] = cov[np.ix_(src, src)]
     return EffectStream(
         estimate=e_full,
         std_error=s_full,
@@ -222,4 +264,5 @@ def from_effect(
         cost_per_unit=np.array(list(items.values())),
         n_cases=float(n_cases),
         start=int(start),
+        cov=c_full,
     )
