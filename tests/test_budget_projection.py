@@ -153,3 +153,22 @@ def test_from_effect_uses_the_event_study_covariance():
     np.testing.assert_allclose(stream.cov, expected, rtol=1e-12)
     draws = stream.effect_draws(200_000, seed=1)
     np.testing.assert_allclose(np.cov(draws.T), expected, atol=0.02 * np.abs(expected).max())
+
+
+def test_from_effect_takes_att_gt_dynamic_covariance():
+    from effekt.budgeting import from_effect
+    from effekt.estimators import att_gt
+
+    rng = np.random.default_rng(4)
+    n, periods = 400, 6
+    cohort = rng.choice([0, 3, 4], size=n)
+    rows = [(i, t, cohort[i], rng.normal() + 0.2 * t
+             + (-(t - cohort[i] + 1.0) if cohort[i] and t >= cohort[i] else 0.0))
+            for i in range(n) for t in range(1, periods + 1)]
+    df = pd.DataFrame(rows, columns=["unit", "t", "g", "y"])
+    dyn = att_gt(df, "y", "unit", "t", "g").aggregate("dynamic")
+    stream = from_effect(dyn, {"nav": 1.0}, horizon=3)
+    frame = dyn.to_frame()
+    post = np.flatnonzero(frame["event_time"].to_numpy() >= 0)[:3]
+    np.testing.assert_allclose(stream.cov, dyn.vcov[np.ix_(post, post)], rtol=1e-12)
+    np.testing.assert_allclose(stream.estimate, frame["estimate"].to_numpy()[post])

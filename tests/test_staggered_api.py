@@ -260,3 +260,11 @@ def test_bad_options(small):
         fit(small, anticipation=-1)
     with pytest.raises(EffektError):
         fit(small).bootstrap(n_boot=0)
+
+
+def test_aggregate_vcov_matches_standard_errors(gt):
+    dyn = gt.aggregate("dynamic")
+    np.testing.assert_allclose(np.sqrt(np.diag(dyn.vcov)), dyn.std_error, rtol=1e-10)
+    simple = gt.aggregate("simple")
+    assert simple.vcov.shape == (1, 1)
+    assert np.sqrt(simple.vcov[0, 0]) == pytest.approx(simple.overall_se, rel=1e-10)

@@ -56,7 +56,9 @@ class AggregateResult(ResultsBase):
 
     ``labels`` are event times (``kind="dynamic"``), cohorts (``"group"``) or periods
     (``"calendar"``); ``"simple"`` has the overall estimate only. ``crit`` is the critical
-    value of the uniform band (bootstrap with ``cband=True``), NaN otherwise.
+    value of the uniform band (bootstrap with ``cband=True``), NaN otherwise. ``vcov`` is the
+    analytic joint covariance of the rows of :meth:`to_frame` (from the influence functions,
+    clustered if set), whatever the inference shown.
     """
 
     kind: str
@@ -71,6 +73,7 @@ class AggregateResult(ResultsBase):
     outcome: str
     skipped: tuple[tuple[float, float], ...] = ()
     window: tuple = (None, None, None)
+    vcov: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def estimand(self) -> str:
@@ -290,13 +293,17 @@ class GroupTimeResult(ResultsBase):
         se, crit = (self._se_crit(spec.coef, cband) if spec.coef.shape[1]
                     else (np.array([]), float("nan")))
         overall_se = self._se_crit(spec.overall_coef[:, None], False)[0][0]
+        coef = spec.overall_coef[:, None] if kind == "simple" else spec.coef
         if kind == "simple":
             se = np.array([overall_se])
+        # analytic joint covariance of the rows of to_frame() (C' Z'Z C / n^2), for joint
+        # draws of the estimates (e.g. budgeting.from_effect)
+        vcov = coef.T @ self.gram @ coef / self.basis.n**2
         return AggregateResult(
             kind=kind, labels=spec.labels, estimate=spec.estimate, std_error=se,
             overall_att=spec.overall_estimate, overall_se=float(overall_se), crit=crit,
             level=self.level, inference=self.inference, outcome=self.settings["outcome"],
-            skipped=skipped, window=(min_e, max_e, balance_e),
+            skipped=skipped, window=(min_e, max_e, balance_e), vcov=vcov,
         )
 
     def pretrend_test(self) -> PretrendTest:
