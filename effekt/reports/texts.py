@@ -247,15 +247,33 @@ def text(lang: str, key: str, **fields: object) -> str:
     return Template(TEXTS[lang][key]).safe_substitute({k: str(v) for k, v in fields.items()})
 
 
+SECTOR_NAMES: dict[str, dict[str, str]] = {
+    "nb": {"oppvekst_barnehage": "barnehage", "oppvekst_skole": "skole",
+           "helse_sosial": "helse og sosial", "pleie_omsorg": "pleie og omsorg",
+           "nav": "NAV (kommunal)", "barnevern": "barnevern"},
+    "en": {"oppvekst_barnehage": "kindergarten", "oppvekst_skole": "school",
+           "helse_sosial": "health and social services", "pleie_omsorg": "care services",
+           "nav": "NAV (municipal)", "barnevern": "child welfare"},
+}
+
+
 def label(lang: str, name: str) -> str:
     """Return a readable label for a column, design or step name (the name itself if unknown).
 
+    A service-cost column ``cost_<sector>`` reads as the cost of that sector, in NOK.
+
     Examples
     --------
-    >>> label("nb", "employed"), label("en", "cost_nav")
-    ('andel i arbeid', 'cost_nav')
+    >>> label("nb", "employed"), label("en", "cost_nav"), label("nb", "cost_unknown")
+    ('andel i arbeid', 'cost of NAV (municipal), NOK', 'cost_unknown')
     """
-    return LABELS[lang].get(name, name)
+    if name in LABELS[lang]:
+        return LABELS[lang][name]
+    sector = name.removeprefix("cost_") if name.startswith("cost_") else None
+    if sector in SECTOR_NAMES[lang]:
+        what = SECTOR_NAMES[lang][sector]
+        return f"kostnad {what}, kr" if lang == "nb" else f"cost of {what}, NOK"
+    return name
 
 
 def fmt_number(x: float | None, decimals: int, lang: str) -> str:
