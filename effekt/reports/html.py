@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from effekt.reports.figures import event_study_png, love_plot_png
-from effekt.reports.texts import fmt_number, label, text
+from effekt.reports.texts import ESTIMAND_WORDS, fmt_number, label, text
 
 __all__ = ["render_report"]
 
@@ -107,7 +107,7 @@ def render_report(results: dict[str, Any]) -> str:
     out.append(f"<h2>{t('design')}</h2>")
     out.append(_table(["", ""], [
         [text(lang, "design_type"), label(lang, design)],
-        [text(lang, "estimand"), results["estimand"]],
+        [text(lang, "estimand"), _estimand(lang, design, results["estimand"])],
         [text(lang, "unit"), label(lang, unit)],
         [text(lang, "period"), period],
         [text(lang, "covariates"), ", ".join(spec["covariates"]) or "–"],
@@ -217,3 +217,9 @@ def render_report(results: dict[str, Any]) -> str:
     out.append(f"<p class='note'>{t('version', version=results['effekt_version'])}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def _estimand(lang: str, design: str, technical: str) -> str:
+    """The estimand in plain words, with the estimator's own statement in brackets."""
+    words = ESTIMAND_WORDS[lang].get(design)
+    return f"{words} [{technical}]" if words else technical

@@ -247,6 +247,29 @@ def text(lang: str, key: str, **fields: object) -> str:
     return Template(TEXTS[lang][key]).safe_substitute({k: str(v) for k, v in fields.items()})
 
 
+#: The estimand of each design in plain words, for the report's reader; the technical
+#: statement (in English, as the estimators give it) follows it in the design table.
+ESTIMAND_WORDS: dict[str, dict[str, str]] = {
+    "nb": {
+        "staggered_did": "gjennomsnittlig effekt for deltakerne i årene etter oppstart, "
+        "sammenlignet med utviklingen hos dem som ikke hadde fått tiltaket",
+        "matched_did": "gjennomsnittlig effekt for deltakerne i årene etter oppstart, "
+        "sammenlignet med matchede familier eller personer med samme forhistorie",
+        "did_2x2": "effekt for deltakerne mellom to år, sammenlignet med endringen hos andre",
+        "matching": "effekt for deltakerne, sammenlignet med like ikke-deltakere",
+        "rct": "gjennomsnittlig effekt av å bli trukket ut til tiltaket",
+    },
+    "en": {
+        "staggered_did": "the average effect on participants in the years after they "
+        "started, compared with the path of those the measure had not reached",
+        "matched_did": "the average effect on participants in the years after they started, "
+        "compared with matched families or persons with the same history",
+        "did_2x2": "the effect on participants between two years, against others' change",
+        "matching": "the effect on participants, compared with similar non-participants",
+        "rct": "the average effect of being assigned to the measure",
+    },
+}
+
 SECTOR_NAMES: dict[str, dict[str, str]] = {
     "nb": {"oppvekst_barnehage": "barnehage", "oppvekst_skole": "skole",
            "helse_sosial": "helse og sosial", "pleie_omsorg": "pleie og omsorg",
