@@ -220,6 +220,6 @@ def render_report(results: dict[str, Any]) -> str:
 
 
 def _estimand(lang: str, design: str, technical: str) -> str:
-    """The estimand in plain words, with the estimator's own statement in brackets."""
+    """Return the estimand in plain words, the estimator's own statement in brackets."""
     words = ESTIMAND_WORDS[lang].get(design)
     return f"{words} [{technical}]" if words else technical
