@@ -112,3 +112,15 @@ def test_bad_input():
         rosenbaum_bounds([0.0, 0.0, 1.0])
     with pytest.raises(SpecError, match="plot"):
         sensitivity(effect(1.0, 0.5), outcome_sd=1).plot()
+
+
+def test_rosenbaum_alternative_less_mirrors_greater():
+    from effekt.estimators.sensitivity import rosenbaum_bounds
+
+    d = np.random.default_rng(7).normal(-0.5, 1.0, size=60)
+    less = rosenbaum_bounds(d, [1.0, 1.5, 2.0], alternative="less")
+    greater = rosenbaum_bounds(-d, [1.0, 1.5, 2.0], alternative="greater")
+    pd.testing.assert_frame_equal(less, greater)
+    # a reduction tested against a positive effect would not be significant at all
+    assert rosenbaum_bounds(d, [1.0])["p_upper"].iloc[0] > 0.99
+    assert less["p_upper"].iloc[0] < 0.01

@@ -29,17 +29,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from effekt._checks import check_choice
 from effekt.errors import DataError, SpecError
 from effekt.estimators.effect_regression import EffectResult
 from effekt.estimators.matching_results import MatchResult
 from effekt.estimators.results import ResultsBase, format_table
 
-__all__ = ["SensitivityResult", "e_value", "rosenbaum_bounds", "sensitivity"]
+__all__ = ["Alternative", "SensitivityResult", "e_value", "rosenbaum_bounds", "sensitivity"]
 
 _GAMMA = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 
@@ -58,15 +60,23 @@ def e_value(rr: float) -> float:
     return float(rr + np.sqrt(rr * (rr - 1)))
 
 
+Alternative = Literal["greater", "less"]
+
+
 def rosenbaum_bounds(
-    differences: np.ndarray, gamma: Sequence[float] = _GAMMA
+    differences: np.ndarray, gamma: Sequence[float] = _GAMMA, alternative: Alternative = "greater"
 ) -> pd.DataFrame:
     """Bounds on the one-sided Wilcoxon signed-rank p-value for hidden bias ``gamma``.
 
     ``differences`` are treated-minus-control outcome differences of matched pairs;
-    zeros are dropped. Returns columns ``gamma``, ``p_lower`` and ``p_upper``.
+    zeros are dropped. ``alternative="greater"`` tests against a positive effect,
+    ``"less"`` against a negative one (a measure that reduces the outcome). Returns
+    columns ``gamma``, ``p_lower`` and ``p_upper``.
     """
+    check_choice("alternative", alternative, Alternative)
     d = np.asarray(differences, dtype=float)
+    if alternative == "less":
+        d = -d
     d = d[d != 0]
     if d.size < 2:
         raise DataError("Rosenbaum bounds need at least 2 pairs with a non-zero difference.")
@@ -237,7 +247,9 @@ def sensitivity(
     bounds, n_pairs = None, 0
     if matches is not None:
         diffs = _pair_differences(matches, effect.outcome)
-        bounds = rosenbaum_bounds(diffs, gamma)
+        # the bounds ask how much hidden bias would explain away the effect seen, so they
+        # test in the direction of the estimate
+        bounds = rosenbaum_bounds(diffs, gamma, "less" if effect.estimate < 0 else "greater")
         n_pairs = int((diffs != 0).sum())
     return SensitivityResult(
         estimate=effect.estimate,
