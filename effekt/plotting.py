@@ -28,6 +28,7 @@ def event_study_plot(
     xlabel: str = "event time (periods since start)",
     ylabel: str = "effect",
     title: str | None = None,
+    legend: tuple[str, str] = ("pre-treatment", "post-treatment"),
     ax: Any = None,
 ) -> Any:
     """Draw an event study: estimates with pointwise (thick) and uniform (thin) bands.
@@ -45,6 +46,8 @@ def event_study_plot(
         The normalised reference period (estimate 0 by construction).
     xlabel, ylabel, title : str
         Axis labels and title.
+    legend : (str, str)
+        Legend entries of the pre- and post-treatment estimates.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -66,8 +69,7 @@ def event_study_plot(
     est = np.asarray(estimate, dtype=float)
     lo, hi = np.asarray(ci_lower, dtype=float), np.asarray(ci_upper, dtype=float)
     pre = x < 0
-    for mask, colour, label in ((pre, PRE_COLOUR, "pre-treatment"),
-                                (~pre, POST_COLOUR, "post-treatment")):
+    for mask, colour, label in ((pre, PRE_COLOUR, legend[0]), (~pre, POST_COLOUR, legend[1])):
         if not mask.any():
             continue
         if uniform_lower is not None and uniform_upper is not None:

@@ -34,7 +34,10 @@ def _figure(width: float, height: float):
     return plt.subplots(figsize=(width, height))
 
 
-def event_study_png(rows: list[dict[str, Any]], xlabel: str, ylabel: str) -> str | None:
+def event_study_png(
+    rows: list[dict[str, Any]], xlabel: str, ylabel: str,
+    legend: tuple[str, str] = ("pre-treatment", "post-treatment"),
+) -> str | None:
     """Event-study plot (estimates and 95% CIs, reference -1 as an open circle).
 
     Returns the PNG as base64, or None when no row may be drawn.
@@ -52,7 +55,7 @@ def event_study_png(rows: list[dict[str, Any]], xlabel: str, ylabel: str) -> str
     x = [r["event_time"] for r in shown]
     event_study_plot(x, [r["estimate"] for r in shown], [r["ci_lower"] for r in shown],
                      [r["ci_upper"] for r in shown], reference=-1, xlabel=xlabel,
-                     ylabel=ylabel, ax=ax)
+                     ylabel=ylabel, legend=legend, ax=ax)
     ax.set_xticks(sorted({*x, -1}))
     fig.tight_layout()
     return _png(fig)

@@ -149,8 +149,9 @@ def render_report(results: dict[str, Any]) -> str:
     ev = results["event_study"]
     if ev:
         out.append(f"<p class='note'>{t('event_note')}</p>")
+        legend = (text(lang, "pre_treatment"), text(lang, "post_treatment"))
         out.append(_img(event_study_png(ev, text(lang, "event_time"),
-                                        label(lang, main["outcome"])),
+                                        label(lang, main["outcome"]), legend),
                         text(lang, "event_study")))
         out.append(_table(
             [text(lang, k) for k in ("event_time", "estimate", "std_error", "ci",
