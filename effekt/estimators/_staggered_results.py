@@ -26,7 +26,7 @@ from effekt.estimators.inference import (
     bootstrap_summary,
     wald_test,
 )
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.results import ResultsBase, confidence_interval, format_table
 
 __all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
 
@@ -93,8 +93,8 @@ class AggregateResult(ResultsBase):
     @property
     def overall_ci(self) -> tuple[float, float]:
         """Pointwise confidence interval of the overall estimate."""
-        z = stats.norm.ppf(0.5 + self.level / 2)
-        return self.overall_att - z * self.overall_se, self.overall_att + z * self.overall_se
+        lo, hi = confidence_interval(self.overall_att, self.overall_se, self.level)
+        return float(lo), float(hi)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: label column, estimate, std_error, ci_lower, ci_upper (+ uniform band)."""
@@ -104,14 +104,13 @@ class AggregateResult(ResultsBase):
                 {"estimate": [self.overall_att], "std_error": [self.overall_se],
                  "ci_lower": [lo], "ci_upper": [hi]}
             )
-        z = stats.norm.ppf(0.5 + self.level / 2)
         out = pd.DataFrame({_LABEL[self.kind]: self.labels, "estimate": self.estimate,
                             "std_error": self.std_error})
-        out["ci_lower"] = self.estimate - z * self.std_error
-        out["ci_upper"] = self.estimate + z * self.std_error
+        out["ci_lower"], out["ci_upper"] = confidence_interval(self.estimate, self.std_error,
+                                                               self.level)
         if np.isfinite(self.crit):
-            out["uniform_lower"] = self.estimate - self.crit * self.std_error
-            out["uniform_upper"] = self.estimate + self.crit * self.std_error
+            out["uniform_lower"], out["uniform_upper"] = confidence_interval(
+                self.estimate, self.std_error, crit=self.crit)
         return out
 
     def summary(self) -> str:
@@ -326,15 +325,15 @@ class GroupTimeResult(ResultsBase):
     def to_frame(self) -> pd.DataFrame:
         """One row per cell: group, time, base_period, event_time, estimate, std_error, CIs."""
         se, crit = self._cell_inference()
-        z = stats.norm.ppf(0.5 + self.level / 2)
+        lo, hi = confidence_interval(self.att, se, self.level)
         out = pd.DataFrame({
             "group": self.group, "time": self.time, "base_period": self.base,
             "event_time": self.time - self.group, "estimate": self.att, "std_error": se,
-            "ci_lower": self.att - z * se, "ci_upper": self.att + z * se,
+            "ci_lower": lo, "ci_upper": hi,
         })
         if np.isfinite(crit):
-            out["uniform_lower"] = self.att - crit * se
-            out["uniform_upper"] = self.att + crit * se
+            out["uniform_lower"], out["uniform_upper"] = confidence_interval(self.att, se,
+                                                                             crit=crit)
         out["post"] = self.time >= self.group
         return out
 

@@ -19,6 +19,7 @@ from scipy import stats
 
 from effekt.errors import NotEstimableError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
+from effekt.estimators.results import confidence_interval
 
 __all__ = ["Estimate", "estimate"]
 
@@ -43,11 +44,6 @@ class Estimate:
     pretrend: dict[str, float] | None = None
     balance: pd.DataFrame | None = None  # cohort, covariate, smd_before, smd_after, n_treated
     outcome_sd: float = float("nan")  # pre-period SD of the outcome among treated units
-
-
-def _normal_ci(est: float, se: float, level: float = 0.95) -> tuple[float, float]:
-    z = stats.norm.ppf(0.5 + level / 2)
-    return est - z * se, est + z * se
 
 
 def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarray:
@@ -167,7 +163,7 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
     m = stacks["matched"].to_numpy(dtype=int)
     ev["n_treated"] = [int(m[(g + e >= lo_p) & (g + e <= hi_p)].sum()) for e in ev["event_time"]]
     est, se = r.average()
-    lo, hi = _normal_ci(est, se, r.level)
+    lo, hi = map(float, confidence_interval(est, se, r.level))
     pre = r.event_time < -1
     pretrend = _wald(r.estimate[pre], r.vcov[np.ix_(pre, pre)])
     bal = r.balance()
@@ -297,7 +293,7 @@ def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
     post = (ev["event_time"] >= 0).to_numpy()
     est = float(ev.loc[post, "estimate"].mean())
     se = float(np.sqrt((ev.loc[post, "std_error"] ** 2).sum()) / post.sum())
-    lo, hi = _normal_ci(est, se)
+    lo, hi = map(float, confidence_interval(est, se))
     n_t = int(d.loc[d["cohort"] > 0, unit].nunique())
     return Estimate(
         outcome=y, design="twfe_event_study",
