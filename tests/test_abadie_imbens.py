@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from effekt.errors import SpecError
-from effekt.estimators.abadie_imbens import abadie_imbens
-from effekt.estimators.matching import match
+from effekt.estimators.matching.abadie_imbens import abadie_imbens
+from effekt.estimators.matching.match import match
 
 DW = Path(__file__).parent / "fixtures" / "dw" / "nsw_dw_cps.csv.gz"
 

@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from effekt.estimators.balance import balance  # noqa: E402
+from effekt.estimators.matching.balance import balance  # noqa: E402
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_categorical_all_levels_and_plot(data):
 def test_covariate_constant_among_controls_gives_infinite_variance_ratio():
     import pandas as pd
 
-    from effekt.estimators.balance import balance
+    from effekt.estimators.matching.balance import balance
 
     d = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0], "x": [1.0, 2.0, 3.0, 5.0, 5.0, 5.0],
                       })

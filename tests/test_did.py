@@ -1,4 +1,4 @@
-"""Tests of effekt.estimators.did: did_2x2, twfe, event_study.
+"""Tests of effekt.estimators.did.classic: did_2x2, twfe, event_study.
 
 References are statsmodels 0.15 OLS/WLS and linearmodels 7.1 PanelOLS run directly on
 the same data (estimates and standard errors to 1e-8), closed-form cell means, and the
@@ -18,7 +18,7 @@ from linearmodels.panel import PanelOLS
 from scipy import stats
 
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
-from effekt.estimators.did import did_2x2, event_study, twfe
+from effekt.estimators.did.classic import did_2x2, event_study, twfe
 
 TOL = 1e-8
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from effekt.data import RecordStore, panel
-from effekt.estimators.did import did_2x2
+from effekt.estimators.did.classic import did_2x2
 from effekt.synthetic import generate
 
 CASES = [

@@ -7,8 +7,8 @@ import pytest
 import statsmodels.api as sm
 
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
-from effekt.estimators.matched_did import matched_did
-from effekt.estimators.matched_did_results import MatchedDiDResult
+from effekt.estimators.did.matched import matched_did
+from effekt.estimators.did.matched_results import MatchedDiDResult
 
 YEARS = np.arange(2010, 2020)
 
@@ -202,7 +202,7 @@ def test_bad_input():
 
 
 def test_whiten_uses_pseudo_inverse_when_singular():
-    from effekt.estimators.nearest import whiten
+    from effekt.estimators.matching.nearest import whiten
 
     rng = np.random.default_rng(0)
     a = rng.normal(size=(50, 2))

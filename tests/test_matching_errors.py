@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from effekt.errors import DataError, EffektWarning, SpecError
-from effekt.estimators.balance import balance
-from effekt.estimators.matching import match
-from effekt.estimators.propensity import parse_formula, propensity
-from effekt.estimators.weighting import weights
+from effekt.estimators.matching.balance import balance
+from effekt.estimators.matching.match import match
+from effekt.estimators.matching.propensity import parse_formula, propensity
+from effekt.estimators.matching.weighting import weights
 
 
 @pytest.fixture

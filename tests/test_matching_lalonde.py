@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from effekt.estimators.matching import match
-from effekt.estimators.propensity import propensity
+from effekt.estimators.matching.match import match
+from effekt.estimators.matching.propensity import propensity
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "matching"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]

@@ -5,9 +5,14 @@ import pandas as pd
 import pytest
 
 from effekt.errors import EffektWarning
-from effekt.estimators.matching import match
-from effekt.estimators.matching_strata import coarsen
-from effekt.estimators.nearest import greedy_1d, mahalanobis_match, whiten, with_replacement_1d
+from effekt.estimators.matching.match import match
+from effekt.estimators.matching.nearest import (
+    greedy_1d,
+    mahalanobis_match,
+    whiten,
+    with_replacement_1d,
+)
+from effekt.estimators.matching.strata import coarsen
 
 
 def brute_greedy(ts, cs, order, ratio=1, caliper=np.inf):

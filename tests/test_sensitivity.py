@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 from effekt.errors import DataError, SpecError
-from effekt.estimators.effect_regression import EffectResult
-from effekt.estimators.matching import match
+from effekt.estimators.matching.effect import EffectResult
+from effekt.estimators.matching.match import match
 from effekt.estimators.sensitivity import e_value, rosenbaum_bounds, sensitivity
 
 

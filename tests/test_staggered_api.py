@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from effekt.errors import DataError, EffektError, EffektWarning, NotEstimableError, SpecError
-from effekt.estimators.staggered import AggregateResult, GroupTimeResult, att_gt
+from effekt.estimators.did.staggered import AggregateResult, GroupTimeResult, att_gt
 from effekt.plotting import POST_COLOUR, PRE_COLOUR
 
 matplotlib.use("Agg")

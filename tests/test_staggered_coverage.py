@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from effekt.estimators.staggered import att_gt
+from effekt.estimators.did.staggered import att_gt
 
 PERIODS = np.arange(1, 6)
 COHORTS = np.array([0, 3, 4, 5])

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from effekt.estimators.staggered import att_gt
+from effekt.estimators.did.staggered import att_gt
 
 REF = Path(__file__).parents[2] / "shared" / "reference" / "did_mpdta"
 PEERS = Path(__file__).parent / "fixtures" / "did_peers"

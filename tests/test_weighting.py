@@ -8,8 +8,8 @@ import pytest
 import statsmodels.api as sm
 
 from effekt.errors import NotEstimableError
-from effekt.estimators.propensity import covariate_design
-from effekt.estimators.weighting import entropy_weights, weights
+from effekt.estimators.matching.propensity import covariate_design
+from effekt.estimators.matching.weighting import entropy_weights, weights
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "matching"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]

@@ -30,7 +30,7 @@ from effekt.budgeting.discount import (
 )
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import SpecError
-from effekt.estimators.results import ResultsBase
+from effekt.results import ResultsBase
 
 __all__ = ["InvestmentAccount", "investment_account"]
 

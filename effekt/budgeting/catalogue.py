@@ -27,7 +27,7 @@ import statsmodels.api as sm
 from effekt._checks import as_list, check_columns, check_frame, check_no_missing, check_numeric
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import DataError, SpecError
-from effekt.estimators.results import ResultsBase
+from effekt.results import ResultsBase
 
 __all__ = ["Catalogue", "define_catalogue", "price_catalogue", "winsorise"]
 

@@ -31,7 +31,7 @@ from effekt.budgeting.discount import DiscountSchedule, Preset, discount_factors
 from effekt.budgeting.effects import EffectStream
 from effekt.budgeting.sectors import SECTORS
 from effekt.errors import DataError, SpecError
-from effekt.estimators.results import ResultsBase
+from effekt.results import ResultsBase
 
 __all__ = [
     "BudgetModel",

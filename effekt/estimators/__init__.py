@@ -1,24 +1,44 @@
-"""Effect estimators: difference-in-differences, staggered adoption, matching, weighting.
+"""Effect estimators: difference-in-differences, matching, weighting, experiments.
 
-Each estimator takes a pandas DataFrame and column names, and returns an immutable results
-object with ``summary()``, ``to_frame()``, ``plot()`` and the estimand in words.
+Each estimator takes a pandas DataFrame and column names by keyword and returns an
+immutable results object with the protocol of :mod:`effekt.results`: ``summary()``,
+``to_frame()``, ``vcov``, ``plot()``, ``estimand`` and ``inference`` in words.
+
+Families live in packages — :mod:`effekt.estimators.did` (2×2, TWFE, event study,
+Callaway & Sant'Anna, matched DiD) and :mod:`effekt.estimators.matching` (propensity
+scores, matching, weighting, balance, Abadie–Imbens) — beside the shared layers
+:mod:`~effekt.estimators.covariance` (sandwich estimators by name),
+:mod:`~effekt.estimators.inference` (influence functions, bootstrap, Wald tests),
+:mod:`~effekt.estimators.rct` and :mod:`~effekt.estimators.sensitivity`.
 """
 
-from effekt.estimators._staggered_results import AggregateResult, GroupTimeResult, PretrendTest
-from effekt.estimators.abadie_imbens import abadie_imbens
-from effekt.estimators.balance import BalanceResult, balance
-from effekt.estimators.did import did_2x2, event_study, twfe
-from effekt.estimators.did_results import DiDResult, EventStudyResult
-from effekt.estimators.effect_regression import EffectResult
-from effekt.estimators.matched_did import matched_did
-from effekt.estimators.matched_did_results import MatchedDiDResult
-from effekt.estimators.matching import match
-from effekt.estimators.matching_results import MatchResult
-from effekt.estimators.propensity import propensity
+from effekt.estimators.did import (
+    AggregateResult,
+    DiDResult,
+    EventStudyResult,
+    GroupTimeResult,
+    MatchedDiDResult,
+    PretrendTest,
+    att_gt,
+    did_2x2,
+    event_study,
+    matched_did,
+    twfe,
+)
+from effekt.estimators.matching import (
+    BalanceResult,
+    EffectResult,
+    MatchResult,
+    WeightResult,
+    abadie_imbens,
+    balance,
+    entropy_weights,
+    match,
+    propensity,
+    weights,
+)
 from effekt.estimators.rct import RCTResult, rct
 from effekt.estimators.sensitivity import SensitivityResult, e_value, rosenbaum_bounds, sensitivity
-from effekt.estimators.staggered import att_gt
-from effekt.estimators.weighting import WeightResult, entropy_weights, weights
 
 __all__ = [
     "AggregateResult",

@@ -40,8 +40,8 @@ from effekt._checks import (
     check_numeric,
 )
 from effekt.errors import DataError, NotEstimableError
-from effekt.estimators.propensity import covariate_design, treatment_indicator
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
+from effekt.results import ResultsBase, format_table
 
 __all__ = ["RCTResult", "RobustSE", "ols_robust", "rct"]
 

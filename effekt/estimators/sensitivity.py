@@ -37,9 +37,9 @@ from scipy import stats
 
 from effekt._checks import check_choice
 from effekt.errors import DataError, SpecError
-from effekt.estimators.effect_regression import EffectResult
-from effekt.estimators.matching_results import MatchResult
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.matching.effect import EffectResult
+from effekt.estimators.matching.results import MatchResult
+from effekt.results import ResultsBase, format_table
 
 __all__ = ["Alternative", "SensitivityResult", "e_value", "rosenbaum_bounds", "sensitivity"]
 
@@ -211,7 +211,7 @@ def sensitivity(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.matching import match
+    >>> from effekt.estimators.matching.match import match
     >>> rng = np.random.default_rng(0)
     >>> d = pd.DataFrame({"x": rng.normal(size=400)})
     >>> d["t"] = (rng.uniform(size=400) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)

@@ -19,7 +19,7 @@ from scipy import stats
 
 from effekt.errors import NotEstimableError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
-from effekt.estimators.results import confidence_interval
+from effekt.results import confidence_interval
 
 __all__ = ["Estimate", "estimate"]
 

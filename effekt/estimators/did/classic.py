@@ -5,7 +5,7 @@ single adoption date. Under staggered adoption with effects that vary over
 time or between cohorts, the TWFE coefficient is a weighted average of
 unit-period effects with possibly negative weights (Goodman-Bacon 2021;
 de Chaisemartin & D'Haultfœuille 2020); use
-:func:`effekt.estimators.staggered.att_gt` there. :func:`twfe` and
+:func:`effekt.estimators.did.staggered.att_gt` there. :func:`twfe` and
 :func:`event_study` warn when adoption is staggered.
 
 References
@@ -36,8 +36,8 @@ from linearmodels.panel import PanelOLS
 
 from effekt._checks import as_list, check_positive_int, check_unique
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
-from effekt.estimators._did_input import codes, event_times, validate
-from effekt.estimators.did_results import DiDResult, EventStudyResult, _inference_table
+from effekt.estimators.did._input import codes, event_times, validate
+from effekt.estimators.did.classic_results import DiDResult, EventStudyResult, _inference_table
 
 __all__ = ["DiDResult", "EventStudyResult", "did_2x2", "event_study", "twfe"]
 
@@ -111,7 +111,7 @@ def did_2x2(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did import did_2x2
+    >>> from effekt.estimators.did.classic import did_2x2
     >>> units = np.repeat(np.arange(40), 2)
     >>> df = pd.DataFrame({"unit": units, "year": np.tile([2019, 2020], 40)})
     >>> df["treated"] = (df["unit"] < 20).astype(int)
@@ -229,7 +229,7 @@ def _warn_staggered(n_cohorts: int, function: str) -> None:
             f"{function}: adoption is staggered ({n_cohorts} treated cohorts). With effects "
             "that vary over time or between cohorts, the TWFE coefficients are biased "
             "(negative weights on some unit-periods; Goodman-Bacon 2021, Sun & Abraham "
-            "2021). Use effekt.estimators.staggered.att_gt instead.",
+            "2021). Use effekt.estimators.did.staggered.att_gt instead.",
             EffektWarning,
             stacklevel=3,
         )
@@ -252,7 +252,7 @@ def twfe(
     single adoption date this is the generalised DiD; under staggered adoption
     ``b`` is a weighted average of 2x2 comparisons, some with negative weights
     (Goodman-Bacon 2021), and an :class:`~effekt.errors.EffektWarning` points to
-    :func:`effekt.estimators.staggered.att_gt`.
+    :func:`effekt.estimators.did.staggered.att_gt`.
 
     Parameters
     ----------
@@ -295,7 +295,7 @@ def twfe(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did import twfe
+    >>> from effekt.estimators.did.classic import twfe
     >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 4), "t": np.tile(np.arange(4), 30)})
     >>> df["d"] = ((df["unit"] < 10) & (df["t"] >= 2)).astype(int)
     >>> df["y"] = 0.1 * df["unit"] + 0.2 * df["t"] + 1.5 * df["d"] + np.sin(np.arange(120))
@@ -371,7 +371,7 @@ def event_study(
     dummy for ``lags`` is 1 for every ``E_it >= lags``. By default the window
     covers every observed event time (no binning). With more than one treated
     cohort an :class:`~effekt.errors.EffektWarning` points to
-    :func:`effekt.estimators.staggered.att_gt`: under heterogeneous effects across
+    :func:`effekt.estimators.did.staggered.att_gt`: under heterogeneous effects across
     cohorts the coefficients mix effects of other event times (Sun & Abraham 2021).
     Covariance and inference are as in :func:`twfe`.
 
@@ -418,7 +418,7 @@ def event_study(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did import event_study
+    >>> from effekt.estimators.did.classic import event_study
     >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 6), "t": np.tile(np.arange(6), 30)})
     >>> df["cohort"] = np.where(df["unit"] < 15, 3, 0)
     >>> df["y"] = np.where((df["cohort"] > 0) & (df["t"] >= 3), 1.0, 0.0) + np.cos(np.arange(180))

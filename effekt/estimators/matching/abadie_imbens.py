@@ -53,11 +53,12 @@ from effekt._checks import (
     check_positive_int,
 )
 from effekt.errors import DataError, NotEstimableError, SpecError
-from effekt.estimators.effect_regression import EffectResult
-from effekt.estimators.propensity import covariate_design
+from effekt.estimators.matching.effect import EffectResult
+from effekt.estimators.matching.nearest import covariate_metric
+from effekt.estimators.matching.propensity import covariate_design
 
 if TYPE_CHECKING:
-    from effekt.estimators.matching_results import MatchResult
+    from effekt.estimators.matching.results import MatchResult
 
 __all__ = ["AIVariance", "abadie_imbens", "conditional_variance"]
 
@@ -131,7 +132,7 @@ def abadie_imbens(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.matching import match
+    >>> from effekt.estimators.matching.match import match
     >>> rng = np.random.default_rng(0)
     >>> d = pd.DataFrame({"x": rng.normal(size=500)})
     >>> d["t"] = (rng.uniform(size=500) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
@@ -174,8 +175,6 @@ def abadie_imbens(
     check_numeric(src, [outcome])
     check_no_missing(src, [outcome])
     y = src[outcome].to_numpy(dtype=float)
-    from effekt.estimators.matching import covariate_metric
-
     z = covariate_metric(
         covariate_design(src, matches.covariates).to_numpy(dtype=float), t, s["distance"]
     )

@@ -1,4 +1,4 @@
-"""Results of :func:`effekt.estimators.staggered.att_gt` and of its aggregations.
+"""Results of :func:`effekt.estimators.did.staggered.att_gt` and of its aggregations.
 
 A :class:`GroupTimeResult` carries the influence functions of every ATT(g,t) (as an
 :class:`~effekt.estimators.inference.InfluenceBasis`), so aggregating or changing inference
@@ -18,7 +18,7 @@ from scipy import stats
 
 from effekt._checks import check_choice
 from effekt.errors import EffektWarning, NotEstimableError
-from effekt.estimators._aggte import Aggregation, aggregate_cells
+from effekt.estimators.did.aggregation import Aggregation, aggregate_cells
 from effekt.estimators.inference import (
     BootWeights,
     InfluenceBasis,
@@ -26,7 +26,7 @@ from effekt.estimators.inference import (
     bootstrap_summary,
     wald_test,
 )
-from effekt.estimators.results import ResultsBase, confidence_interval, format_table
+from effekt.results import ResultsBase, confidence_interval, format_table
 
 __all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
 

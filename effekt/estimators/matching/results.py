@@ -9,28 +9,22 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_choice, check_columns, check_no_missing, check_numeric
+from effekt._checks import as_list, check_choice
 from effekt.errors import SpecError
-from effekt.estimators.effect_regression import EffectResult, cluster_vcov, wls_fit
-from effekt.estimators.propensity import covariate_design
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.matching.abadie_imbens import abadie_imbens
+from effekt.estimators.matching.balance import balance
+from effekt.estimators.matching.effect import EffectResult, weighted_effect
+from effekt.results import ResultsBase, format_table
 
 __all__ = [
-    "ESTIMAND_WORDS",
     "MatchResult",
     "ReweightedSample",
     "SEType",
     "effective_sample_size",
-    "weighted_effect",
 ]
 
 SEType = Literal["cluster", "robust", "abadie_imbens"]
 
-ESTIMAND_WORDS = {
-    "ATT": "average treatment effect on the treated (ATT)",
-    "ATC": "average treatment effect on the controls (ATC)",
-    "ATE": "average treatment effect (ATE)",
-}
 
 
 def effective_sample_size(w: np.ndarray) -> float:
@@ -40,58 +34,12 @@ def effective_sample_size(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w**2).sum()) if w.size else 0.0
 
 
-def weighted_effect(
-    data: pd.DataFrame,
-    *,
-    treatment: str,
-    outcome: str,
-    weights: str,
-    covariates: Sequence[str],
-    estimand: str,
-    se: str,
-    clusters: list[str],
-) -> EffectResult:
-    """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect."""
-    check_columns(data, [outcome, *clusters])
-    check_numeric(data, [outcome])
-    check_no_missing(data, [outcome, *clusters])
-    covs = list(covariates)
-    parts = [np.ones(len(data)), data[treatment].to_numpy(dtype=float)]
-    if covs:
-        parts.extend(covariate_design(data, covs).to_numpy(dtype=float).T)
-    X = np.column_stack(parts)
-    y = data[outcome].to_numpy(dtype=float)
-    w = data[weights].to_numpy(dtype=float)
-    coef, bread = wls_fit(y, X, w)
-    resid = y - X @ coef
-    vcov, n_clusters = cluster_vcov(
-        X, resid, w, bread, [data[c].to_numpy() for c in clusters]
-    )
-    t = data[treatment].to_numpy()
-    label = {
-        "cluster": "cluster-robust (HC1-type) by " + " and ".join(clusters) if clusters else "",
-        "robust": "heteroskedasticity-robust (HC1)",
-    }[se]
-    return EffectResult(
-        estimate=float(coef[1]),
-        std_error=float(np.sqrt(vcov[1, 1])),
-        estimand=ESTIMAND_WORDS[estimand],
-        outcome=outcome,
-        covariates=tuple(covs),
-        se_type=label,
-        n_obs=len(data),
-        n_clusters=int(n_clusters),
-        n_treated=int((t == 1).sum()),
-        n_control=int((t == 0).sum()),
-    )
-
-
 @dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class ReweightedSample(ResultsBase):
     """What a matched and a weighted sample share: a ``weights`` column in :attr:`data`.
 
     Subclasses are :class:`MatchResult` and
-    :class:`~effekt.estimators.weighting.WeightResult`; fields are keyword-only.
+    :class:`~effekt.estimators.matching.weighting.WeightResult`; fields are keyword-only.
     """
 
     data: pd.DataFrame
@@ -113,9 +61,7 @@ class ReweightedSample(ResultsBase):
         return str(self.settings["estimand"])
 
     def balance(self, covariates: str | Sequence[str] | None = None):
-        """Balance table before and after (see :func:`effekt.estimators.balance`)."""
-        from effekt.estimators.balance import balance
-
+        """Balance table before and after (see :func:`effekt.estimators.matching.balance`)."""
         return balance(self, covariates)
 
     def to_frame(self) -> pd.DataFrame:
@@ -203,7 +149,7 @@ class MatchResult(ReweightedSample):
             HC1-type factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL``;
             ``"robust"``: HC1; ``"abadie_imbens"``: the bias-corrected matching estimator
             with the Abadie-Imbens (2006) population variance, for covariate matching with
-            replacement (see :func:`~effekt.estimators.abadie_imbens.abadie_imbens`, which
+            replacement (see :func:`~effekt.estimators.matching.abadie_imbens.abadie_imbens`, which
             has the further options); ``covariates`` are then the bias-correction
             covariates (default: the matching covariates).
         cluster : str, optional
@@ -219,7 +165,7 @@ class MatchResult(ReweightedSample):
         Examples
         --------
         >>> import numpy as np, pandas as pd
-        >>> from effekt.estimators.matching import match
+        >>> from effekt.estimators.matching.match import match
         >>> rng = np.random.default_rng(0)
         >>> d = pd.DataFrame({"x": rng.normal(size=400)})
         >>> d["t"] = (rng.uniform(size=400) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
@@ -231,8 +177,6 @@ class MatchResult(ReweightedSample):
         """
         check_choice("se", se, SEType)
         if se == "abadie_imbens":
-            from effekt.estimators.abadie_imbens import abadie_imbens
-
             if cluster is not None:
                 raise SpecError("cluster= is not used with se='abadie_imbens'.")
             return abadie_imbens(self, outcome, bias_covariates=covariates)

@@ -1,4 +1,4 @@
-"""Input checks and encodings shared by the classic DiD estimators (effekt.estimators.did).
+"""Input checks and encodings shared by the classic DiD estimators (effekt.estimators.did.classic).
 
 Messages name the argument, the column, the values found and what is allowed.
 """

@@ -1,4 +1,4 @@
-"""The results object of :func:`effekt.estimators.matched_did.matched_did`."""
+"""The results object of :func:`effekt.estimators.did.matched.matched_did`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from effekt.errors import SpecError
-from effekt.estimators.matching_results import MatchResult
-from effekt.estimators.results import ResultsBase, confidence_interval, format_table, p_value
+from effekt.estimators.matching.results import MatchResult
+from effekt.results import ResultsBase, confidence_interval, format_table, p_value
 
 __all__ = ["MatchedDiDResult"]
 

@@ -36,8 +36,9 @@ import pandas as pd
 
 from effekt._checks import as_list, check_choice, check_columns, check_frame
 from effekt.errors import DataError, SpecError
-from effekt.estimators.propensity import covariate_design, treatment_indicator
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.estimators.matching.effect import ESTIMAND_WORDS
+from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
+from effekt.results import ResultsBase, format_table
 
 __all__ = ["BalanceResult", "balance"]
 
@@ -245,8 +246,6 @@ def balance(
             "ecdf_max_before": b[3],
             "ecdf_max_after": after[3],
         }
-    from effekt.estimators.matching_results import ESTIMAND_WORDS
-
     return BalanceResult(
         table=pd.DataFrame.from_dict(rows, orient="index"), estimand=ESTIMAND_WORDS[estimand]
     )

@@ -62,8 +62,8 @@ from effekt._checks import (
     check_unique,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
-from effekt.estimators.matched_did_results import MatchedDiDResult
-from effekt.estimators.matching import match
+from effekt.estimators.did.matched_results import MatchedDiDResult
+from effekt.estimators.matching.match import match
 
 __all__ = ["MatchOutcome", "matched_did"]
 
@@ -214,7 +214,7 @@ def matched_did(
         raise DataError(
             f"panel has no never-treated units ({cohort} = 0 or missing); matched_did "
             "matches each cohort to never-treated units only. Add never-treated units or "
-            "use a not-yet-treated design (effekt.estimators.staggered.att_gt)."
+            "use a not-yet-treated design (effekt.estimators.did.staggered.att_gt)."
         )
     cohorts = np.unique(gcol[~never])
     if cohorts.size == 0:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effekt.estimators.results import ResultsBase, format_table
+from effekt.results import ResultsBase, format_table
 
 __all__ = ["DiDResult", "EventStudyResult"]
 

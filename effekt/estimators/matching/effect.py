@@ -19,20 +19,29 @@ preprocessing for parametric causal inference. *Journal of Statistical Software*
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from effekt._checks import check_columns, check_no_missing, check_numeric
 from effekt.errors import NotEstimableError
-from effekt.estimators.results import (
+from effekt.estimators.matching.propensity import covariate_design
+from effekt.results import (
     ResultsBase,
     confidence_interval,
     format_table,
     p_value,
 )
 
-__all__ = ["EffectResult", "cluster_vcov", "wls_fit"]
+__all__ = ["ESTIMAND_WORDS", "EffectResult", "cluster_vcov", "weighted_effect", "wls_fit"]
+
+ESTIMAND_WORDS = {
+    "ATT": "average treatment effect on the treated (ATT)",
+    "ATC": "average treatment effect on the controls (ATC)",
+    "ATE": "average treatment effect (ATE)",
+}
 
 
 def wls_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,3 +193,49 @@ class EffectResult(ResultsBase):
         ax.set_yticks([0], [self.outcome])
         ax.set_xlabel(f"{self.estimand} ({int(self.level * 100)}% CI)")
         return ax
+
+
+def weighted_effect(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    outcome: str,
+    weights: str,
+    covariates: Sequence[str],
+    estimand: str,
+    se: str,
+    clusters: list[str],
+) -> EffectResult:
+    """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect."""
+    check_columns(data, [outcome, *clusters])
+    check_numeric(data, [outcome])
+    check_no_missing(data, [outcome, *clusters])
+    covs = list(covariates)
+    parts = [np.ones(len(data)), data[treatment].to_numpy(dtype=float)]
+    if covs:
+        parts.extend(covariate_design(data, covs).to_numpy(dtype=float).T)
+    X = np.column_stack(parts)
+    y = data[outcome].to_numpy(dtype=float)
+    w = data[weights].to_numpy(dtype=float)
+    coef, bread = wls_fit(y, X, w)
+    resid = y - X @ coef
+    vcov, n_clusters = cluster_vcov(
+        X, resid, w, bread, [data[c].to_numpy() for c in clusters]
+    )
+    t = data[treatment].to_numpy()
+    label = {
+        "cluster": "cluster-robust (HC1-type) by " + " and ".join(clusters) if clusters else "",
+        "robust": "heteroskedasticity-robust (HC1)",
+    }[se]
+    return EffectResult(
+        estimate=float(coef[1]),
+        std_error=float(np.sqrt(vcov[1, 1])),
+        estimand=ESTIMAND_WORDS[estimand],
+        outcome=outcome,
+        covariates=tuple(covs),
+        se_type=label,
+        n_obs=len(data),
+        n_clusters=int(n_clusters),
+        n_treated=int((t == 1).sum()),
+        n_control=int((t == 0).sum()),
+    )

@@ -33,17 +33,18 @@ from effekt._checks import (
     check_rng,
 )
 from effekt.errors import DataError, EffektWarning, SpecError
-from effekt.estimators import nearest
-from effekt.estimators.matching_results import ESTIMAND_WORDS, MatchResult, effective_sample_size
-from effekt.estimators.matching_strata import stratum_match
-from effekt.estimators.propensity import (
+from effekt.estimators.matching import nearest
+from effekt.estimators.matching.effect import ESTIMAND_WORDS
+from effekt.estimators.matching.propensity import (
     covariate_design,
     fit_propensity,
     resolve_spec,
     treatment_indicator,
 )
+from effekt.estimators.matching.results import MatchResult, effective_sample_size
+from effekt.estimators.matching.strata import stratum_match
 
-__all__ = ["Discard", "Estimand", "MatchMethod", "MatchOrder", "covariate_metric", "match"]
+__all__ = ["Discard", "Estimand", "MatchMethod", "MatchOrder", "match"]
 
 MatchMethod = Literal["nearest", "exact", "cem", "mahalanobis"]
 MatchOrder = Literal["largest", "smallest", "random", "data"]
@@ -170,7 +171,7 @@ def match(
     Raises
     ------
     DataError
-        For bad treatment or covariates (see :func:`~effekt.estimators.propensity.
+        For bad treatment or covariates (see :func:`~effekt.estimators.matching.propensity.
         propensity`), a ratio larger than the control pool without replacement, or a
         caliper that leaves no matches.
 
@@ -248,7 +249,7 @@ def match(
             cal = float(caliper * np.std(score, ddof=1))
     ord_how = order or ("largest" if score is not None else "data")
     if score is None:
-        zall = covariate_metric(design.to_numpy(dtype=float), t, str(distance))
+        zall = nearest.covariate_metric(design.to_numpy(dtype=float), t, str(distance))
     strata = (
         pd.MultiIndex.from_frame(df[exact_cols]).factorize()[0] if exact_cols else None
     )
@@ -303,17 +304,6 @@ def match(
     return _result(
         df, t, treatment, covs, method, settings, w, sub, dist_series, pairs, discarded
     )
-
-
-def covariate_metric(X: np.ndarray, t: np.ndarray, distance: str) -> np.ndarray:
-    """Transform covariates so that the Euclidean distance is the matching metric.
-
-    ``"mahalanobis"``: whitened by the pooled within-group covariance; ``"ivar"``:
-    each column divided by its full-sample standard deviation.
-    """
-    if distance == "ivar":
-        return X / X.std(axis=0, ddof=1)
-    return nearest.whiten(X, t)
 
 
 def _distance(

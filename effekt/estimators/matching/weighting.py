@@ -31,21 +31,20 @@ from scipy import optimize, special
 
 from effekt._checks import check_choice, check_frame
 from effekt.errors import NotEstimableError, SpecError
-from effekt.estimators.effect_regression import EffectResult
-from effekt.estimators.matching_results import (
-    ESTIMAND_WORDS,
-    ReweightedSample,
-    SEType,
-    effective_sample_size,
-)
-from effekt.estimators.propensity import (
+from effekt.estimators.matching.effect import ESTIMAND_WORDS, EffectResult
+from effekt.estimators.matching.propensity import (
     PropensityModel,
     covariate_design,
     fit_propensity,
     resolve_spec,
     treatment_indicator,
 )
-from effekt.estimators.results import format_table
+from effekt.estimators.matching.results import (
+    ReweightedSample,
+    SEType,
+    effective_sample_size,
+)
+from effekt.results import format_table
 
 __all__ = ["WeightEstimand", "WeightMethod", "WeightResult", "entropy_weights", "weights"]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["greedy_1d", "mahalanobis_match", "with_replacement_1d", "whiten"]
+__all__ = ["covariate_metric", "greedy_1d", "mahalanobis_match", "with_replacement_1d", "whiten"]
 
 
 def _find(parent: np.ndarray, i: int) -> int:
@@ -207,3 +207,14 @@ def mahalanobis_match(
             still.append(i)
         active = still
     return np.array(out_t, dtype=np.int64), np.array(out_c, dtype=np.int64), np.array(out_g)
+
+
+def covariate_metric(X: np.ndarray, t: np.ndarray, distance: str) -> np.ndarray:
+    """Transform covariates so that the Euclidean distance is the matching metric.
+
+    ``"mahalanobis"``: whitened by the pooled within-group covariance; ``"ivar"``:
+    each column divided by its full-sample standard deviation.
+    """
+    if distance == "ivar":
+        return X / X.std(axis=0, ddof=1)
+    return whiten(X, t)

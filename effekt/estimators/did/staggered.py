@@ -25,9 +25,9 @@ from effekt._checks import (
     check_unique,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError
-from effekt.estimators._aggte import Aggregation
-from effekt.estimators._drdid import did_panel, did_panel_means, did_rc
-from effekt.estimators._staggered_results import AggregateResult, GroupTimeResult, PretrendTest
+from effekt.estimators.did.aggregation import Aggregation
+from effekt.estimators.did.drdid import did_panel, did_panel_means, did_rc
+from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeResult, PretrendTest
 from effekt.estimators.inference import InfluenceBasis
 
 __all__ = [

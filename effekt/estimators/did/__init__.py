@@ -1,0 +1,44 @@
+"""Difference-in-differences: the classic estimators, staggered adoption and matched DiD.
+
+- :mod:`~effekt.estimators.did.classic` — the 2×2 regression, static TWFE and the TWFE
+  event study (results in :mod:`~effekt.estimators.did.classic_results`);
+- :mod:`~effekt.estimators.did.staggered` — Callaway & Sant'Anna group-time ATTs
+  (:func:`att_gt`), built from the doubly robust 2×2 pieces in
+  :mod:`~effekt.estimators.did.drdid` and aggregated as in
+  :mod:`~effekt.estimators.did.aggregation` (results in
+  :mod:`~effekt.estimators.did.staggered_results`);
+- :mod:`~effekt.estimators.did.matched` — stacked matched DiD by cohort (results in
+  :mod:`~effekt.estimators.did.matched_results`).
+"""
+
+from effekt.estimators.did.classic import did_2x2, event_study, twfe
+from effekt.estimators.did.classic_results import DiDResult, EventStudyResult
+from effekt.estimators.did.matched import MatchOutcome, matched_did
+from effekt.estimators.did.matched_results import MatchedDiDResult
+from effekt.estimators.did.staggered import (
+    Aggregation,
+    BasePeriod,
+    Control,
+    Method,
+    att_gt,
+)
+from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeResult, PretrendTest
+
+__all__ = [
+    "AggregateResult",
+    "Aggregation",
+    "BasePeriod",
+    "Control",
+    "DiDResult",
+    "EventStudyResult",
+    "GroupTimeResult",
+    "MatchOutcome",
+    "MatchedDiDResult",
+    "Method",
+    "PretrendTest",
+    "att_gt",
+    "did_2x2",
+    "event_study",
+    "matched_did",
+    "twfe",
+]
