@@ -1,6 +1,8 @@
 """matplotlib figures shared by the results objects and the reports.
 
-Every function takes ``ax=None`` (a new figure is made when omitted) and returns the Axes.
+Every function takes ``ax=None`` (a new figure is made when omitted) and returns the Axes
+it drew on: these are the building blocks. The results objects' ``plot()`` methods call
+them and return the whole :class:`~matplotlib.figure.Figure` (see :mod:`effekt.results`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PRE_COLOUR", "POST_COLOUR", "event_study_plot"]
+__all__ = ["POST_COLOUR", "PRE_COLOUR", "coefficient_plot", "event_study_plot"]
 
 PRE_COLOUR = "#888888"
 POST_COLOUR = "#1f5f99"
@@ -87,4 +89,54 @@ def event_study_plot(
     if title:
         ax.set_title(title)
     ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def coefficient_plot(
+    frame: Any,
+    *,
+    label: str,
+    xlabel: str = "estimate (95% CI)",
+    title: str | None = None,
+    ax: Any = None,
+) -> Any:
+    """Draw estimates with their confidence intervals, one row per estimate.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A results table (``to_frame()``) with ``estimate``, ``ci_lower``, ``ci_upper`` and
+        the ``label`` column naming each row.
+    label : str
+        The column with the row labels (``term``, ``estimator``).
+    xlabel, title : str
+        Axis label and title.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"term": ["a", "b"], "estimate": [1.0, 2.0], "ci_lower": [0.5, 1.0],
+    ...                   "ci_upper": [1.5, 3.0]})
+    >>> [t.get_text() for t in coefficient_plot(f, label="term").get_yticklabels()]
+    ['a', 'b']
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 1.2 + 0.6 * len(frame)))
+    est = np.asarray(frame["estimate"], dtype=float)
+    lo = np.asarray(frame["ci_lower"], dtype=float)
+    hi = np.asarray(frame["ci_upper"], dtype=float)
+    pos = np.arange(len(est))[::-1]
+    ax.errorbar(est, pos, xerr=[est - lo, hi - est], fmt="o", color=POST_COLOUR, capsize=4)
+    ax.axvline(0.0, color="grey", linewidth=1, linestyle="--")
+    ax.set_yticks(pos, [str(v) for v in frame[label]])
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
     return ax

@@ -74,7 +74,7 @@ def test_categorical_all_levels_and_plot(data):
     d = data.assign(g=np.where(data.index % 3 == 0, "a", np.where(data.index % 3 == 1, "b", "c")))
     res = balance(d, ["x", "g"], treatment="t")
     assert list(res.table.index) == ["x", "ga", "gb", "gc"]
-    ax = res.plot()
+    ax = res.plot().axes[0]
     assert ax.get_xlabel() == "absolute standardised mean difference"
     assert 0.1 in [line.get_xdata()[0] for line in ax.get_lines()]
     assert "Covariate balance" in res.summary()

@@ -109,8 +109,8 @@ def test_investment_account_by_hand():
     frame = acc.to_frame()
     assert set(frame["kind"]) == {"cost", "gain"}
     assert frame["amount_nok"].sum() == pytest.approx(2100, abs=1e-9)
-    ax = acc.plot()
-    assert len(ax.patches) == 2 * 2
+    fig = acc.plot()
+    assert len(fig.axes[0].patches) == 2 * 2
 
 
 def test_investment_account_discounted_payback():

@@ -69,8 +69,8 @@ def test_simulate_uncertainty_and_quantiles():
     # same seed, same draws
     np.testing.assert_array_equal(res.draws, simulate(example_model(6, 5), draws=2000,
                                                       seed=3).draws)
-    ax = res.plot()
-    assert ax.get_title() == "Net cost: total"
+    fig = res.plot()
+    assert fig.axes[0].get_title() == "Net cost: total"
     assert res.present_value().shape == (2000,)
     assert "Monte Carlo budget" in res.summary()
     with pytest.raises(SpecError, match="years=9 exceeds"):
@@ -79,11 +79,21 @@ def test_simulate_uncertainty_and_quantiles():
 
 @dataclass(frozen=True)
 class _FakeResult:
+    """A minimal effect result of the effekt.results protocol: to_frame() and vcov."""
+
     frame: pd.DataFrame
-    boot_draws: np.ndarray | None = None
+    cov: np.ndarray | None = None
 
     def to_frame(self):
         return self.frame
+
+    @property
+    def vcov(self):
+        if self.cov is None:
+            cov = np.diag(self.frame["std_error"] ** 2)
+            return pd.DataFrame(cov, index=self.frame["event_time"],
+                                columns=self.frame["event_time"])
+        return pd.DataFrame(self.cov)
 
 
 def test_from_effect_event_study_and_constant():
@@ -104,25 +114,27 @@ def test_from_effect_event_study_and_constant():
         from_effect(es, 1000.0)
 
 
-def test_from_effect_bootstrap_draws_and_monte_carlo():
+def test_from_effect_joint_draws_and_monte_carlo():
     es = pd.DataFrame({"event_time": [0, 1], "estimate": [-1.0, -1.0], "std_error": [0.3, 0.3]})
-    boot = np.array([[-2.0, -2.0], [0.0, 0.0]])
-    s = from_effect(_FakeResult(es, boot), {"nav": 1000.0}, horizon=2, n_cases=1)
+    perfectly_correlated = np.full((2, 2), 0.09)
+    s = from_effect(_FakeResult(es, perfectly_correlated), {"nav": 1000.0}, horizon=2,
+                    n_cases=1)
     d = s.effect_draws(1000, seed=2)
-    assert set(np.unique(d)) <= {-2.0, 0.0}
-    assert (d[:, 0] == d[:, 1]).all()  # bootstrap keeps the correlation between years
+    np.testing.assert_allclose(d[:, 0], d[:, 1], atol=1e-12)  # the covariance is kept
+    assert d[:, 0].std() == pytest.approx(0.3, rel=0.1)
+    exact = from_effect(_FakeResult(es, np.zeros((2, 2))), {"nav": 1000.0}, horizon=2, n_cases=1)
     cat = _cat()
     cl = project_caseload(_pop(), _inc(), cat, years=3)
     base = budget_model(cat, cl, incidence_cv=0, duration_cv=0, cost_cv=0, poisson=False)
     with_eff = budget_model(cat, cl, incidence_cv=0, duration_cv=0, cost_cv=0, poisson=False,
-                            effects=[s])
+                            effects=[exact])
     r0 = simulate(base, draws=500, seed=4)
     r1 = simulate(with_eff, draws=500, seed=4)
     diff = r0.draws[:, :, r0.sectors.index("nav")] - r1.draws[:, :, r1.sectors.index("nav")]
-    assert set(np.unique(np.round(diff[:, :2], 6))) <= {0.0, 2000.0}
+    np.testing.assert_allclose(diff[:, :2], 1000.0)  # -effect x cost per unit x cases
     np.testing.assert_allclose(diff[:, 2], 0.0)
-    with pytest.raises(DataError, match="boot_draws has shape"):
-        from_effect(_FakeResult(es, np.zeros((3, 5))), {"nav": 1.0})
+    with pytest.raises(SpecError, match="vcov must be a DataFrame labelled like the 2 rows"):
+        from_effect(_FakeResult(es, np.zeros((3, 3))), {"nav": 1.0})
 
 
 def test_from_effect_uses_the_event_study_covariance():
@@ -148,7 +160,8 @@ def test_from_effect_uses_the_event_study_covariance():
         es = event_study(df, "y", "unit", "t", "cohort")
     stream = from_effect(es, {"nav": 1000.0}, horizon=4)
     # event times 0..3 come from the rows indexed by event time, not the first row
-    np.testing.assert_allclose(stream.estimate, es.to_frame().loc[[0, 1, 2, 3], "estimate"])
+    by_event = es.to_frame().set_index("event_time")
+    np.testing.assert_allclose(stream.estimate, by_event.loc[[0, 1, 2, 3], "estimate"])
     expected = es.vcov.loc[[0, 1, 2, 3], [0, 1, 2, 3]].to_numpy()
     np.testing.assert_allclose(stream.cov, expected, rtol=1e-12)
     draws = stream.effect_draws(200_000, seed=1)
@@ -170,5 +183,5 @@ def test_from_effect_takes_att_gt_dynamic_covariance():
     stream = from_effect(dyn, {"nav": 1.0}, horizon=3)
     frame = dyn.to_frame()
     post = np.flatnonzero(frame["event_time"].to_numpy() >= 0)[:3]
-    np.testing.assert_allclose(stream.cov, dyn.vcov[np.ix_(post, post)], rtol=1e-12)
+    np.testing.assert_allclose(stream.cov, dyn.vcov.to_numpy()[np.ix_(post, post)], rtol=1e-12)
     np.testing.assert_allclose(stream.estimate, frame["estimate"].to_numpy()[post])

@@ -193,7 +193,7 @@ def staggered_panel(n_per_group: int, never: bool, noise: float = 0.0, seed: int
 
 def test_twfe_bias_equals_negative_weights_prediction():
     df = staggered_panel(10, never=False)
-    with pytest.warns(EffektWarning, match="staggered.att_gt"):
+    with pytest.warns(EffektWarning, match="effekt.estimators.att_gt"):
         res = twfe(df, outcome="y", unit="unit", time="t", treatment="d")
     # FWL on a balanced panel: beta = sum w_it tau_it over treated cells, with w the
     # two-way demeaned treatment normalised to sum 1 (de Chaisemartin & D'Haultfoeuille).
@@ -218,7 +218,7 @@ def test_event_study_recovers_dynamic_effects_noise_free():
     df = staggered_panel(10, never=True)
     with pytest.warns(EffektWarning):
         res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort")
-    frame = res.to_frame()
+    frame = res.to_frame().set_index("event_time")
     assert list(frame.index) == list(range(-5, 6))
     np.testing.assert_allclose(frame["estimate"], tau(frame.index.to_numpy()), atol=1e-8)
     assert frame.loc[-1, "estimate"] == 0.0 and np.isnan(frame.loc[-1, "std_error"])
@@ -237,7 +237,7 @@ def test_twfe_biased_event_study_not_with_noise():
     counts = df.loc[on, "e"].value_counts().sort_index()
     k = counts.index.to_numpy()
     wts = counts.to_numpy() / counts.sum()
-    es_att = float(wts @ es.to_frame().loc[k, "estimate"].to_numpy())
+    es_att = float(wts @ es.to_frame().set_index("event_time").loc[k, "estimate"].to_numpy())
     es_se = float(np.sqrt(wts @ es.vcov.loc[k, k].to_numpy() @ wts))
     assert abs(tw.estimate - att) > 3 * tw.std_error
     assert abs(es_att - att) < 3 * es_se
@@ -272,7 +272,7 @@ def test_event_study_matches_linearmodels_with_binning():
     for k in keep:
         df[f"e{k}"] = ((df["cohort"] > 0) & (e == k)).astype(float)
     ref = _panel_reference(df, [f"e{k}" for k in keep], weights="w")
-    frame = res.to_frame()
+    frame = res.to_frame().set_index("event_time")
     np.testing.assert_allclose(frame.loc[keep, "estimate"], ref.params, atol=TOL)
     np.testing.assert_allclose(frame.loc[keep, "std_error"], ref.std_errors, atol=TOL)
     assert res.binned_lower and res.binned_upper
@@ -297,7 +297,7 @@ def test_event_study_matches_statsmodels_lsdv():
     )
     n, k_lsdv, k = len(df), x.shape[1], len(keep)
     factor = np.sqrt((n - k_lsdv) / (n - k))
-    frame = res.to_frame()
+    frame = res.to_frame().set_index("event_time")
     np.testing.assert_allclose(frame.loc[keep, "estimate"], ref.params[:k], atol=TOL)
     np.testing.assert_allclose(frame.loc[keep, "std_error"], ref.bse[:k] * factor, atol=TOL)
 
@@ -328,7 +328,7 @@ def test_string_periods_and_missing_cohort():
     df["t"] = "2020-Q" + df["t"].astype(str)  # sortable strings
     df["cohort"] = np.where(df["cohort"] > 0, "2020-Q" + df["cohort"].astype(str), None)
     res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort")
-    frame = res.to_frame()
+    frame = res.to_frame().set_index("event_time")
     np.testing.assert_allclose(frame["estimate"], tau(frame.index.to_numpy()), atol=1e-8)
 
 
@@ -337,18 +337,20 @@ def test_results_outputs():
     df = df[df["cohort"] != COHORTS[1]]
     res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort", leads=1)
     assert list(res.to_frame().columns) == [
-        "estimate", "std_error", "t_stat", "p_value", "ci_lower", "ci_upper",
+        "event_time", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "reference",
     ]
+    assert res.vcov.index.tolist() == res.to_frame()["event_time"].tolist()
+    assert res.vcov.loc[-1].isna().all()
     assert res.summary() == res.summary() and str(res) == res.summary()
     assert res._repr_html_().startswith("<pre>")
-    ax = res.plot()
+    ax = res.plot().axes[0]
     assert ax.get_xlabel().startswith("Event time")
     plt.close(ax.figure)
     two = did_2x2(card_krueger_style(), "fte", "store", "wave", "nj", "after")
-    ax = two.plot()
+    ax = two.plot().axes[0]
     assert ax.get_yticklabels()[0].get_text() == "treated:post"
     plt.close(ax.figure)
-    row = two.to_frame().loc["treated:post"]
+    row = two.to_frame().set_index("term").loc["treated:post"]
     crit = stats.t.ppf(0.975, two.df)
     assert row["ci_upper"] == pytest.approx(two.estimate + crit * two.std_error, abs=1e-12)
     assert "ATT" in two.estimand

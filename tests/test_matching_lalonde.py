@@ -99,3 +99,12 @@ def test_summary_is_deterministic(lalonde, matched):
     again = match(lalonde, "treat", COVS)
     assert str(again) == str(matched)
     assert "nearest" in matched._repr_html_()
+
+
+def test_matched_data_is_a_copy(matched):
+    data = matched.matched_data()
+    assert list(data.columns[-3:]) == ["distance", "weights", "subclass"]
+    data["weights"] = 0.0
+    assert matched.matched_data()["weights"].sum() == pytest.approx(370.0)
+    counts = matched.to_frame().set_index("group")
+    assert counts.loc["treated", "matched"] == 185 and counts.loc["control", "matched"] == 185

@@ -144,10 +144,13 @@ def test_summary_frame_estimand_html(gt):
     assert gt._repr_html_().startswith("<pre>")
     assert "ATT(g,t)" in gt.estimand
     fr = gt.to_frame()
-    assert list(fr.columns[:8]) == ["group", "time", "base_period", "event_time", "estimate",
-                                    "std_error", "ci_lower", "ci_upper"]
+    assert list(fr.columns) == ["group", "time", "estimate", "std_error", "ci_lower",
+                                "ci_upper", "p_value", "base_period", "event_time", "post"]
+    assert "P-value for pre-test of parallel trends assumption" in text
+    assert "2.0000" not in text.split("\n")[5]  # cohorts and periods print as integers
     simple = gt.aggregate("simple")
-    assert list(simple.to_frame().columns) == ["estimate", "std_error", "ci_lower", "ci_upper"]
+    assert list(simple.to_frame().columns) == ["term", "estimate", "std_error", "ci_lower",
+                                               "ci_upper", "p_value"]
     assert "weighted by cohort size" in simple.estimand
     assert list(gt.aggregate("calendar").to_frame().columns)[0] == "period"
     with pytest.raises(SpecError, match="kind"):
@@ -155,9 +158,9 @@ def test_summary_frame_estimand_html(gt):
 
 
 def test_plots(gt):
-    axes = gt.bootstrap(n_boot=99, seed=0).plot()
-    assert isinstance(axes, np.ndarray) and len(axes) == 3
-    ax = gt.aggregate("dynamic").plot()
+    fig = gt.bootstrap(n_boot=99, seed=0).plot()
+    assert len(fig.axes) == 3
+    ax = gt.aggregate("dynamic").plot().axes[0]
     assert ax.get_ylabel() == "ATT on y"
     colours = {line.get_color() for line in ax.lines if line.get_marker() == "o"}
     assert colours >= {PRE_COLOUR, POST_COLOUR}
@@ -265,6 +268,7 @@ def test_bad_options(small):
 def test_aggregate_vcov_matches_standard_errors(gt):
     dyn = gt.aggregate("dynamic")
     np.testing.assert_allclose(np.sqrt(np.diag(dyn.vcov)), dyn.std_error, rtol=1e-10)
+    assert dyn.vcov.index.tolist() == dyn.to_frame()["event_time"].tolist()
     simple = gt.aggregate("simple")
     assert simple.vcov.shape == (1, 1)
-    assert np.sqrt(simple.vcov[0, 0]) == pytest.approx(simple.overall_se, rel=1e-10)
+    assert np.sqrt(simple.vcov.iloc[0, 0]) == pytest.approx(simple.overall_se, rel=1e-10)

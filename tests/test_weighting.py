@@ -90,5 +90,10 @@ def test_weight_result_outputs(lalonde):
     cl = weights(d, "treat", COVS, method="entropy").effect("re78", se="cluster", cluster="site")
     assert cl.n_clusters == 20
     assert cl.estimate == pytest.approx(res.effect("re78").estimate, rel=1e-12)
-    assert "weights" in res.to_frame().columns
+    data = res.weighted_data()
+    assert "weights" in data.columns
+    data["weights"] = 0.0  # a copy: the result does not change
+    assert res.weighted_data()["weights"].sum() > 0
+    assert res.to_frame().columns.tolist() == ["group", "all", "effective_n"]
+    assert res.to_frame()["all"].tolist() == [429, 185]
     assert "weights" not in lalonde.columns

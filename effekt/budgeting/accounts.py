@@ -180,8 +180,11 @@ class InvestmentAccount(ResultsBase):
         ]
         return "\n".join(lines)
 
-    def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Bar chart of present-value cost (negative) and gain (positive) by sector."""
+    def plot(self, ax: plt.Axes | None = None) -> plt.Figure:
+        """Bar chart of present-value cost (negative) and gain (positive) by sector.
+
+        Returns the matplotlib Figure (the protocol of :mod:`effekt.results`).
+        """
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
         tab = self.who_pays_who_gains()
@@ -195,7 +198,7 @@ class InvestmentAccount(ResultsBase):
         ax.set_ylabel(f"NOK ({self.price_year} prices, present value)")
         ax.set_title(f"Who pays, who gains: {self.measure}")
         ax.legend(frameon=False)
-        return ax
+        return ax.figure
 
 
 def investment_account(

@@ -1,16 +1,14 @@
 """From an effect estimate to uncertain avoided-cost streams by year.
 
-``from_effect`` reads an effect estimate (an ``effekt.estimators`` result or a
-plain DataFrame with ``estimate`` and ``std_error``, and for event studies an
-``event_time`` column) and turns it into avoided costs by sector and year, so
-that the Monte Carlo in :mod:`effekt.budgeting.projection` carries the
-estimation uncertainty into the budget.
+``from_effect`` reads an effect estimate (an effect result of :mod:`effekt.results`'
+protocol, or a plain DataFrame with ``estimate`` and ``std_error``, and for event studies
+an ``event_time`` column) and turns it into avoided costs by sector and year, so that the
+Monte Carlo in :mod:`effekt.budgeting.projection` carries the estimation uncertainty into
+the budget.
 
-Draws come from the bootstrap draws of the result when it has them
-(``result.boot_draws``, n_boot × n_rows), which keeps the correlation between
-event times; otherwise from independent normals ``N(estimate, std_error²)`` per
-event time (a simplification: the covariance between event-time estimates is
-not available through the interface).
+Draws are jointly normal: from a results object, with the covariance ``result.vcov``
+(labelled like the rows of ``result.to_frame()``), which keeps the correlation between
+event times; from a plain DataFrame, independent ``N(estimate, std_error²)`` per event time.
 """
 
 from __future__ import annotations
@@ -42,8 +40,6 @@ class EffectStream:
     ----------
     estimate, std_error
         Effect per case by year since start (length = horizon).
-    boot_draws
-        ``(n_boot, horizon)`` bootstrap draws of the effect, or ``None``.
     sectors
         Sectors that gain.
     cost_per_unit
@@ -54,13 +50,12 @@ class EffectStream:
         Simulation year index (0 = first projected year) of event time 0.
     cov
         ``(horizon, horizon)`` joint covariance of the yearly effects, from the
-        result's ``vcov`` (event studies, matched DiD), or ``None``: then years are
-        drawn independently. Bootstrap draws, when present, take precedence.
+        result's ``vcov``, or ``None`` (an effect given as a plain DataFrame): then
+        years are drawn independently.
     """
 
     estimate: np.ndarray
     std_error: np.ndarray
-    boot_draws: np.ndarray | None
     sectors: tuple[str, ...]
     cost_per_unit: np.ndarray
     n_cases: float
@@ -81,9 +76,6 @@ class EffectStream:
     def effect_draws(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
         """Draws of the effect per case, ``(n, horizon)``."""
         rng = check_rng(seed)
-        if self.boot_draws is not None:
-            idx = rng.integers(0, self.boot_draws.shape[0], size=n)
-            return self.boot_draws[idx]
         z = rng.standard_normal((n, self.horizon))
         if self.cov is not None:  # jointly normal across years (a symmetric square root)
             vals, vecs = np.linalg.eigh(self.cov)
@@ -97,48 +89,26 @@ class EffectStream:
         return -eff[:, :, None] * (self.cost_per_unit * self.n_cases)[None, None, :]
 
 
-def _covariance_of(result: Any, frame: pd.DataFrame) -> np.ndarray | None:
-    """Return the estimates' joint covariance in the order of ``frame``'s rows, if any.
-
-    A ``vcov`` DataFrame indexed by event time (TWFE event study; the reference period,
-    absent, gets zeros) is aligned on ``frame["event_time"]``; a square array of the
-    frame's length (matched DiD) is taken as it is. Anything else gives None.
-    """
-    vcov = getattr(result, "vcov", None)
-    if isinstance(vcov, pd.DataFrame) and "event_time" in frame:
-        et = frame["event_time"].to_numpy()
-        return vcov.reindex(index=et, columns=et).fillna(0.0).to_numpy(dtype=float)
-    if isinstance(vcov, np.ndarray) and vcov.shape == (len(frame), len(frame)):
-        return np.asarray(vcov, dtype=float)
-    return None
-
-
-def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
-    cov = None
+def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Return the estimates and, for a results object, their covariance in row order."""
     if isinstance(result, pd.DataFrame):
-        frame, boot = result, None
-    elif hasattr(result, "to_frame"):
+        frame, cov = result, None
+    elif hasattr(result, "to_frame") and hasattr(result, "vcov"):
         frame = result.to_frame()
-        boot = getattr(result, "boot_draws", None)
+        vcov = result.vcov
+        if not isinstance(vcov, pd.DataFrame) or vcov.shape != (len(frame), len(frame)):
+            raise SpecError(
+                f"{type(result).__name__}.vcov must be a DataFrame labelled like the "
+                f"{len(frame)} rows of to_frame() (the effekt.results protocol)."
+            )
+        cov = vcov.to_numpy(dtype=float)
     else:
         raise SpecError(
-            f"result must be an effekt results object (with .to_frame()) or a DataFrame, "
-            f"got {type(result).__name__}."
+            "result must be an effekt results object (with .to_frame() and .vcov) or a "
+            f"DataFrame, got {type(result).__name__}."
         )
-    if not isinstance(frame, pd.DataFrame):
-        raise SpecError("result.to_frame() did not return a DataFrame.")
-    if "event_time" not in frame.columns and frame.index.name == "event_time":
-        frame = frame.reset_index()  # event studies index their rows by event time
     check_columns(frame, ["estimate", "std_error"], table="effect estimates")
-    if not isinstance(result, pd.DataFrame):
-        cov = _covariance_of(result, frame)
-    if boot is not None:
-        boot = np.asarray(boot, dtype=float)
-        if boot.ndim != 2 or boot.shape[1] != len(frame):
-            raise DataError(
-                f"result.boot_draws has shape {boot.shape}; expected (n_boot, {len(frame)})."
-            )
-    return frame.reset_index(drop=True), boot, cov
+    return frame.reset_index(drop=True), cov
 
 
 def from_effect(
@@ -156,10 +126,9 @@ def from_effect(
     Parameters
     ----------
     result
-        An estimator result with ``.to_frame()`` (columns ``estimate``,
-        ``std_error``, optionally ``event_time``; optionally
-        ``.boot_draws``), or such a DataFrame. Without ``event_time`` the
-        (first) estimate is a constant effect for ``horizon`` years. With it,
+        An effect result (``.to_frame()`` with columns ``estimate``, ``std_error``,
+        optionally ``event_time``, and ``.vcov``), or such a DataFrame. Without
+        ``event_time`` the (first) estimate is a constant effect for ``horizon`` years. With it,
         rows with ``event_time >= 0`` give the effect ``e`` years after start.
     cost_per_unit
         NOK per unit of the outcome, by sector: ``{"nav": 9_718}`` if the
@@ -206,7 +175,7 @@ def from_effect(
         items = {resolve_sector(sector): float(cost_per_unit)}
     if not items or not all(np.isfinite(list(items.values()))):
         raise SpecError(f"cost_per_unit must give finite NOK amounts, got {cost_per_unit!r}.")
-    frame, boot, cov = _frame_of(result)
+    frame, cov = _frame_of(result)
     rows = np.arange(len(frame))
     if "event_time" in frame:
         keep = (frame["event_time"] >= 0).to_numpy()
@@ -217,13 +186,11 @@ def from_effect(
         et = et[order]
         est = frame.loc[keep, "estimate"].to_numpy(dtype=float)[order]
         se = frame.loc[keep, "std_error"].to_numpy(dtype=float)[order]
-        bd = boot[:, keep][:, order] if boot is not None else None
         rows = rows[keep][order]
     else:
         et = np.array([0])
         est = frame["estimate"].to_numpy(dtype=float)[:1]
         se = frame["std_error"].to_numpy(dtype=float)[:1]
-        bd = boot[:, :1] if boot is not None else None
         rows = rows[:1]
         beyond = "last"
     if not (np.all(np.isfinite(est)) and np.all(np.isfinite(se)) and np.all(se >= 0)):
@@ -231,7 +198,6 @@ def from_effect(
     # place estimates at their event times; fill gaps and later years per `beyond`
     e_full = np.zeros(horizon)
     s_full = np.zeros(horizon)
-    b_full = None if bd is None else np.zeros((bd.shape[0], horizon))
     idx = np.full(horizon, -1)
     for j, e in enumerate(et):
         if e < horizon:
@@ -248,10 +214,8 @@ def from_effect(
             continue
         source[t] = j
         e_full[t], s_full[t] = est[j], se[j]
-        if b_full is not None:
-            b_full[:, t] = bd[:, j]
     c_full = None
-    if cov is not None and b_full is None:
+    if cov is not None:
         c_full = np.zeros((horizon, horizon))
         on = np.flatnonzero(source >= 0)
         src = rows[source[on]]
@@ -259,7 +223,6 @@ def from_effect(
     return EffectStream(
         estimate=e_full,
         std_error=s_full,
-        boot_draws=b_full,
         sectors=tuple(items),
         cost_per_unit=np.array(list(items.values())),
         n_cases=float(n_cases),

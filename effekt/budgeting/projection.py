@@ -316,8 +316,11 @@ class SimulationResult(ResultsBase):
             tab.to_string(float_format=lambda x: f"{x:,.0f}"),
         ])
 
-    def plot(self, ax: plt.Axes | None = None, sector: str = "total") -> plt.Axes:
-        """Fan chart of net cost for ``sector`` (or the total): 5-95 % and 25-75 % bands."""
+    def plot(self, ax: plt.Axes | None = None, sector: str = "total") -> plt.Figure:
+        """Fan chart of net cost for ``sector`` (or the total): 5-95 % and 25-75 % bands.
+
+        Returns the matplotlib Figure (the protocol of :mod:`effekt.results`).
+        """
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
         if sector == "total":
@@ -334,7 +337,7 @@ class SimulationResult(ResultsBase):
         ax.set_ylabel(f"million NOK ({self.price_year} prices)")
         ax.set_title(f"Net cost: {sector}")
         ax.legend(frameon=False)
-        return ax
+        return ax.figure
 
 
 def simulate(

@@ -215,16 +215,27 @@ def bootstrap_summary(
     return se, crit
 
 
-def wald_test(estimate: np.ndarray, gram: np.ndarray, n: int) -> tuple[float, int]:
-    """Wald statistic ``n a' V^-1 a`` with ``V = Z'Z / n`` (R ``did``'s pre-test) and its df.
+def wald_test(estimate: np.ndarray, vcov: np.ndarray) -> tuple[float, int]:
+    """Wald statistic ``a' V^-1 a`` of ``estimate = 0`` and its degrees of freedom.
+
+    The one Wald test of effekt: R ``did``'s pre-test (with ``V`` the influence-function
+    covariance), the matched-DiD and TWFE pre-trend tests of the study designs.
 
     Raises
     ------
     NotEstimableError
-        When the covariance matrix is singular (R's ``rcond <= eps`` rule).
+        When the covariance matrix is singular (R's ``rcond <= eps`` rule) or not finite.
+
+    Examples
+    --------
+    >>> wald_test(np.array([1.0, 2.0]), np.eye(2))
+    (5.0, 2)
     """
-    v = gram / n
-    if 1 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
-        raise NotEstimableError("the covariance matrix of the pre-treatment estimates is singular")
-    stat = float(n * estimate @ np.linalg.solve(v, estimate))
-    return stat, int(estimate.shape[0])
+    est = np.asarray(estimate, dtype=float)
+    v = np.asarray(vcov, dtype=float)
+    if est.size == 0:
+        raise NotEstimableError("there is nothing to test (no estimates)")
+    if not np.all(np.isfinite(v)) or 1 / np.linalg.cond(v, 1) <= np.finfo(float).eps:
+        raise NotEstimableError("the covariance matrix of the tested estimates is singular")
+    stat = float(est @ np.linalg.solve(v, est))
+    return stat, int(est.shape[0])

@@ -41,7 +41,8 @@ from effekt._checks import (
 )
 from effekt.errors import DataError, NotEstimableError
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
-from effekt.results import ResultsBase, format_table
+from effekt.plotting import coefficient_plot
+from effekt.results import EffectResults, figure_of, format_table
 
 __all__ = ["RCTResult", "RobustSE", "ols_robust", "rct"]
 
@@ -81,7 +82,7 @@ def ols_robust(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RCTResult(ResultsBase):
+class RCTResult(EffectResults):
     """Effect estimates from a randomised experiment.
 
     Attributes
@@ -118,9 +119,26 @@ class RCTResult(ResultsBase):
     estimand: str
     level: float
 
+    label_columns = ("estimator",)
+
+    @property
+    def inference(self) -> str:
+        """How the standard errors and intervals are computed, in words."""
+        return self.se_type
+
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table, one row per estimator (``estimator`` as a column)."""
+        """Tidy table, one row per estimator (``estimator`` as a column), ``df`` last."""
         return self.table.reset_index()
+
+    def _vcov_matrix(self) -> np.ndarray:
+        """Variances on the diagonal, NaN off it.
+
+        The two estimators come from separate regressions; their covariance is not estimated.
+        """
+        var = self.table["std_error"].to_numpy(dtype=float) ** 2
+        cov = np.full((var.size, var.size), np.nan)
+        np.fill_diagonal(cov, var)
+        return cov
 
     def summary(self) -> str:
         """Deterministic text summary."""
@@ -141,23 +159,11 @@ class RCTResult(ResultsBase):
         )
 
     def plot(self, ax=None):
-        """Estimates with confidence intervals, one row per estimator; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 1 + 0.6 * len(self.table)))
-        t = self.table
-        pos = np.arange(len(t))
-        ax.errorbar(
-            t["estimate"],
-            pos,
-            xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]],
-            fmt="o",
-        )
-        ax.axvline(0, color="grey", lw=0.8, ls="--")
-        ax.set_yticks(pos, list(t.index))
-        ax.set_xlabel(f"effect on {self.outcome} ({int(self.level * 100)}% CI)")
-        return ax
+        """Estimates with confidence intervals, one row per estimator; returns the Figure."""
+        ax = coefficient_plot(self.to_frame(), label="estimator",
+                              xlabel=f"effect on {self.outcome} ({int(self.level * 100)}% CI)",
+                              ax=ax)
+        return figure_of(ax)
 
 
 def rct(

@@ -39,7 +39,7 @@ from effekt._checks import check_choice
 from effekt.errors import DataError, SpecError
 from effekt.estimators.matching.effect import EffectResult
 from effekt.estimators.matching.results import MatchResult
-from effekt.results import ResultsBase, format_table
+from effekt.results import ResultsBase, figure_of, format_table
 
 __all__ = ["Alternative", "SensitivityResult", "e_value", "rosenbaum_bounds", "sensitivity"]
 
@@ -152,7 +152,7 @@ class SensitivityResult(ResultsBase):
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Upper-bound p-value against Gamma (with 0.05 line); returns the Axes."""
+        """Upper-bound p-value against Gamma (with 0.05 line); returns the Figure."""
         import matplotlib.pyplot as plt
 
         if self.bounds is None:
@@ -165,7 +165,7 @@ class SensitivityResult(ResultsBase):
         ax.set_xlabel("Gamma (hidden bias)")
         ax.set_ylabel("one-sided p-value")
         ax.legend()
-        return ax
+        return figure_of(ax)
 
 
 def _pair_differences(matches: MatchResult, outcome: str) -> np.ndarray:

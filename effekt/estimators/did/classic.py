@@ -37,7 +37,7 @@ from linearmodels.panel import PanelOLS
 from effekt._checks import as_list, check_positive_int, check_unique
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.did._input import codes, event_times, validate
-from effekt.estimators.did.classic_results import DiDResult, EventStudyResult, _inference_table
+from effekt.estimators.did.classic_results import DiDResult, EventStudyResult, coefficient_table
 
 __all__ = ["DiDResult", "EventStudyResult", "did_2x2", "event_study", "twfe"]
 
@@ -163,10 +163,8 @@ def did_2x2(
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
     n_clusters = int(groups.max()) + 1
     df_t = n_clusters - 1
-    table = pd.DataFrame(
-        _inference_table(fit.params, fit.bse, df_t, 0.95),
-        index=pd.Index(["const", "treated", "post", "treated:post", *covs], name="term"),
-    )
+    table = coefficient_table(["const", "treated", "post", "treated:post", *covs],
+                              fit.params, fit.bse, df_t)
     return DiDResult(
         method="2x2",
         term="treated:post",
@@ -229,7 +227,7 @@ def _warn_staggered(n_cohorts: int, function: str) -> None:
             f"{function}: adoption is staggered ({n_cohorts} treated cohorts). With effects "
             "that vary over time or between cohorts, the TWFE coefficients are biased "
             "(negative weights on some unit-periods; Goodman-Bacon 2021, Sun & Abraham "
-            "2021). Use effekt.estimators.did.staggered.att_gt instead.",
+            "2021). Use effekt.estimators.att_gt instead.",
             EffektWarning,
             stacklevel=3,
         )
@@ -323,10 +321,8 @@ def twfe(
         df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
     )
     df_t = n_clusters - 1
-    table = pd.DataFrame(
-        _inference_table(fit.params.to_numpy(), fit.std_errors.to_numpy(), df_t, 0.95),
-        index=pd.Index([treatment], name="term"),
-    )
+    table = coefficient_table([treatment], fit.params.to_numpy(), fit.std_errors.to_numpy(),
+                              df_t)
     return DiDResult(
         method="twfe",
         term=treatment,
@@ -423,7 +419,7 @@ def event_study(
     >>> df["cohort"] = np.where(df["unit"] < 15, 3, 0)
     >>> df["y"] = np.where((df["cohort"] > 0) & (df["t"] >= 3), 1.0, 0.0) + np.cos(np.arange(180))
     >>> res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort")
-    >>> res.to_frame().index.tolist()
+    >>> res.to_frame()["event_time"].tolist()
     [-3, -2, -1, 0, 1, 2]
     """
     cluster = unit if cluster is None else cluster
@@ -472,14 +468,15 @@ def event_study(
     est = dict(zip(keep, fit.params.to_numpy(), strict=True))
     se = dict(zip(keep, fit.std_errors.to_numpy(), strict=True))
     grid = np.arange(-leads, lags + 1)
-    vcov = pd.DataFrame(
-        fit.cov.to_numpy(), index=pd.Index(keep, name="event_time"), columns=keep
-    )
+    # the covariance over the whole grid; the reference row and column are NaN (not estimated)
+    pos = np.searchsorted(grid, keep)
+    covariance = np.full((grid.size, grid.size), np.nan)
+    covariance[np.ix_(pos, pos)] = fit.cov.to_numpy()
     return EventStudyResult(
         event_time=grid,
         estimate=np.array([est.get(int(k), 0.0) for k in grid]),
         std_error=np.array([se.get(int(k), np.nan) for k in grid]),
-        vcov=vcov,
+        covariance=covariance,
         reference=int(reference),
         leads=int(leads),
         lags=int(lags),

@@ -1,13 +1,13 @@
 """Results objects of the classic difference-in-differences estimators.
 
-:func:`effekt.estimators.did.did_2x2` and :func:`effekt.estimators.did.twfe`
-return a :class:`DiDResult`; :func:`effekt.estimators.did.event_study` returns
+:func:`~effekt.estimators.did.classic.did_2x2` and :func:`~effekt.estimators.did.classic.twfe`
+return a :class:`DiDResult`; :func:`~effekt.estimators.did.classic.event_study` returns
 an :class:`EventStudyResult`. Both are frozen dataclasses: asking for other
 inference means calling the estimator again, never changing a result.
 
 Inference is cluster-robust. Test statistics are referred to Student's t with
 ``n_clusters - 1`` degrees of freedom (the convention of Stata's
-``vce(cluster)`` and R's fixest), so ``t_stat``, ``p_value``, ``ci_lower`` and
+``vce(cluster)`` and R's fixest), so ``p_value``, ``ci_lower`` and
 ``ci_upper`` follow from ``estimate``, ``std_error`` and ``df``.
 """
 
@@ -17,32 +17,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from effekt.results import ResultsBase, format_table
+from effekt.plotting import coefficient_plot, event_study_plot
+from effekt.results import EffectResults, effect_frame, figure_of, format_table, p_value
 
-__all__ = ["DiDResult", "EventStudyResult"]
-
-_COLUMNS = ["estimate", "std_error", "t_stat", "p_value", "ci_lower", "ci_upper"]
+__all__ = ["DiDResult", "EventStudyResult", "coefficient_table"]
 
 
-def _inference_table(
-    estimate: np.ndarray, std_error: np.ndarray, df: int, level: float
-) -> dict[str, np.ndarray]:
-    """Return t statistics, two-sided p-values and ``level`` intervals with ``df`` d.o.f."""
-    est = np.asarray(estimate, dtype=float)
-    se = np.asarray(std_error, dtype=float)
+def coefficient_table(
+    names: list[str], estimate: np.ndarray, std_error: np.ndarray, df: int, level: float = 0.95
+) -> pd.DataFrame:
+    """Every coefficient of a fitted regression with t inference (index ``term``).
+
+    Columns ``estimate``, ``std_error``, ``t_stat``, ``p_value``, ``ci_lower``,
+    ``ci_upper``; ``t_stat`` is ``estimate / std_error``.
+    """
+    frame = effect_frame({"term": names}, estimate, std_error, level=level, df=df)
     with np.errstate(divide="ignore", invalid="ignore"):
-        tstat = est / se
-    crit = float(stats.t.ppf(0.5 + level / 2, df))
-    return {
-        "estimate": est,
-        "std_error": se,
-        "t_stat": tstat,
-        "p_value": 2 * stats.t.sf(np.abs(tstat), df),
-        "ci_lower": est - crit * se,
-        "ci_upper": est + crit * se,
-    }
+        frame.insert(3, "t_stat", frame["estimate"] / frame["std_error"])
+    return frame.set_index("term")[
+        ["estimate", "std_error", "t_stat", "p_value", "ci_lower", "ci_upper"]
+    ]
 
 
 def _header(title: str, rows: list[tuple[str, object]]) -> str:
@@ -53,14 +48,14 @@ def _header(title: str, rows: list[tuple[str, object]]) -> str:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class DiDResult(ResultsBase):
+class DiDResult(EffectResults):
     """One difference-in-differences coefficient with cluster-robust inference.
 
     Attributes
     ----------
     method : str
-        ``"2x2"`` (:func:`~effekt.estimators.did.did_2x2`) or ``"twfe"``
-        (:func:`~effekt.estimators.did.twfe`).
+        ``"2x2"`` (:func:`~effekt.estimators.did.classic.did_2x2`) or ``"twfe"``
+        (:func:`~effekt.estimators.did.classic.twfe`).
     term : str
         Name of the DiD regressor (``"treated:post"`` or the treatment column).
     estimate, std_error : float
@@ -76,8 +71,9 @@ class DiDResult(ResultsBase):
     estimand : str
         What the coefficient estimates, in words.
     coefficients : pandas.DataFrame
-        Every coefficient of the fitted regression (index ``term``), same columns
-        as :meth:`to_frame`; for ``"twfe"`` only the non-absorbed regressors.
+        Every coefficient of the fitted regression (index ``term``; columns
+        ``estimate``, ``std_error``, ``t_stat``, ``p_value``, ``ci_lower``,
+        ``ci_upper``); for ``"twfe"`` only the non-absorbed regressors.
     cov_note : str
         The covariance estimator and its small-sample factor, in words.
     level : float
@@ -97,16 +93,30 @@ class DiDResult(ResultsBase):
     cov_note: str = ""
     level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the DiD coefficient as one tidy row indexed by ``term``.
+    label_columns = ("term",)
 
-        Columns: ``estimate``, ``std_error``, ``t_stat``, ``p_value``,
-        ``ci_lower``, ``ci_upper``.
+    @property
+    def inference(self) -> str:
+        """The covariance estimator and the reference distribution, in words."""
+        return f"{self.cov_note}; t with {self.df} df"
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of the DiD coefficient (t with ``df`` d.o.f.)."""
+        return float(p_value(self.estimate, self.std_error, self.df))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the DiD coefficient as one tidy row.
+
+        Columns: ``term``, ``estimate``, ``std_error``, ``ci_lower``, ``ci_upper``,
+        ``p_value`` (t with ``df`` degrees of freedom), ``n_obs``, ``n_clusters``.
         """
-        table = _inference_table(
-            np.array([self.estimate]), np.array([self.std_error]), self.df, self.level
-        )
-        return pd.DataFrame(table, index=pd.Index([self.term], name="term"))[_COLUMNS]
+        return effect_frame({"term": [self.term]}, self.estimate, self.std_error,
+                            level=self.level, df=self.df,
+                            extra={"n_obs": [self.nobs], "n_clusters": [self.n_clusters]})
+
+    def _vcov_matrix(self) -> np.ndarray:
+        return np.array([[self.std_error**2]])
 
     def summary(self) -> str:
         """Return a deterministic text summary."""
@@ -136,30 +146,17 @@ class DiDResult(ResultsBase):
 
         Returns
         -------
-        matplotlib.axes.Axes
+        matplotlib.figure.Figure
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 2))
-        row = self.to_frame().iloc[0]
-        ax.errorbar(
-            [row["estimate"]],
-            [0],
-            xerr=[[row["estimate"] - row["ci_lower"]], [row["ci_upper"] - row["estimate"]]],
-            fmt="o",
-            color="C0",
-            capsize=4,
+        ax = coefficient_plot(
+            self.to_frame(), label="term", xlabel=f"Estimate ({self.level:.0%} CI)",
+            title="DiD estimate" if self.method == "2x2" else "TWFE estimate", ax=ax,
         )
-        ax.axvline(0.0, color="grey", linewidth=1, linestyle="--")
-        ax.set_yticks([0], [self.term])
-        ax.set_xlabel(f"Estimate ({self.level:.0%} CI)")
-        ax.set_title("DiD estimate" if self.method == "2x2" else "TWFE estimate")
-        return ax
+        return figure_of(ax)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class EventStudyResult(ResultsBase):
+class EventStudyResult(EffectResults):
     """Dynamic (event-study) TWFE coefficients by event time.
 
     The reference event time is part of every table, with estimate 0 and
@@ -175,9 +172,9 @@ class EventStudyResult(ResultsBase):
         Event times ``-leads, ..., lags`` (reference included).
     estimate, std_error : numpy.ndarray
         Coefficients and cluster-robust standard errors (reference: 0 and NaN).
-    vcov : pandas.DataFrame
-        Covariance of the estimated coefficients (reference excluded), indexed
-        by event time.
+    covariance : numpy.ndarray
+        Covariance of the coefficients in the order of ``event_time``, the reference
+        row and column NaN; :attr:`vcov` is the same, labelled.
     reference : int
         The omitted event time.
     leads, lags : int
@@ -204,7 +201,7 @@ class EventStudyResult(ResultsBase):
     event_time: np.ndarray
     estimate: np.ndarray
     std_error: np.ndarray
-    vcov: pd.DataFrame = field(repr=False)
+    covariance: np.ndarray = field(repr=False)
     reference: int
     leads: int
     lags: int
@@ -219,16 +216,28 @@ class EventStudyResult(ResultsBase):
     cov_note: str = ""
     level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row per event time (index ``event_time``), reference included.
+    label_columns = ("event_time",)
 
-        Columns: ``estimate``, ``std_error``, ``t_stat``, ``p_value``,
-        ``ci_lower``, ``ci_upper``; the reference row has estimate 0 and NaN
-        elsewhere.
+    @property
+    def inference(self) -> str:
+        """The covariance estimator and the reference distribution, in words."""
+        return f"{self.cov_note}; t with {self.df} df"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per event time, reference included.
+
+        Columns: ``event_time``, ``estimate``, ``std_error``, ``ci_lower``,
+        ``ci_upper``, ``p_value`` (t with ``df`` degrees of freedom), ``reference``
+        (True on the normalised row, whose estimate is 0 and the rest NaN).
         """
-        table = _inference_table(self.estimate, self.std_error, self.df, self.level)
-        index = pd.Index(np.asarray(self.event_time, dtype=int), name="event_time")
-        return pd.DataFrame(table, index=index)[_COLUMNS]
+        return effect_frame(
+            {"event_time": np.asarray(self.event_time, dtype=int)}, self.estimate,
+            self.std_error, level=self.level, df=self.df,
+            extra={"reference": np.asarray(self.event_time) == self.reference},
+        )
+
+    def _vcov_matrix(self) -> np.ndarray:
+        return self.covariance
 
     def summary(self) -> str:
         """Return a deterministic text summary."""
@@ -250,7 +259,8 @@ class EventStudyResult(ResultsBase):
                 ("Inference", f"t with {self.df} df, {self.level:.0%} intervals"),
             ],
         )
-        return head + "\n\n" + format_table(self.to_frame())
+        table = self.to_frame().drop(columns="reference").set_index("event_time")
+        return head + "\n\n" + format_table(table)
 
     def plot(self, ax=None):
         """Plot estimates and confidence intervals by event time.
@@ -266,13 +276,13 @@ class EventStudyResult(ResultsBase):
 
         Returns
         -------
-        matplotlib.axes.Axes
+        matplotlib.figure.Figure
         """
-        from effekt.plotting import event_study_plot
-
-        frame = self.to_frame().drop(index=self.reference, errors="ignore")
-        return event_study_plot(
-            frame.index, frame["estimate"], frame["ci_lower"], frame["ci_upper"],
+        frame = self.to_frame()
+        frame = frame[~frame["reference"]]
+        ax = event_study_plot(
+            frame["event_time"], frame["estimate"], frame["ci_lower"], frame["ci_upper"],
             reference=self.reference, xlabel="Event time (periods since treatment)",
             ylabel=f"Estimate ({self.level:.0%} CI)", title="Event study", ax=ax,
         )
+        return figure_of(ax)

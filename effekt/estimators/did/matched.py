@@ -296,7 +296,7 @@ def matched_did(
     return MatchedDiDResult(
         event_time=event_times,
         estimate=est,
-        vcov=vcov,
+        covariance=vcov,
         n_stacks=n_stacks,
         outcome=outcome,
         estimand=(

@@ -10,13 +10,14 @@ import pandas as pd
 
 from effekt.errors import SpecError
 from effekt.estimators.matching.results import MatchResult
-from effekt.results import ResultsBase, confidence_interval, format_table, p_value
+from effekt.plotting import event_study_plot
+from effekt.results import EffectResults, effect_frame, figure_of, format_table
 
 __all__ = ["MatchedDiDResult"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class MatchedDiDResult(ResultsBase):
+class MatchedDiDResult(EffectResults):
     """Event-study estimates of a stacked matched difference-in-differences.
 
     Attributes
@@ -25,8 +26,9 @@ class MatchedDiDResult(ResultsBase):
         Event times ``e = t - cohort`` estimated (the reference ``-1`` is left out).
     estimate : numpy.ndarray
         The effect at each event time.
-    vcov : numpy.ndarray
-        Joint cluster-robust covariance of the estimates.
+    covariance : numpy.ndarray
+        Joint cluster-robust covariance of the estimates (:attr:`vcov` is the same,
+        labelled by event time).
     n_stacks : numpy.ndarray
         Number of cohort stacks contributing to each event time.
     outcome, estimand, cluster : str
@@ -52,7 +54,7 @@ class MatchedDiDResult(ResultsBase):
 
     event_time: np.ndarray
     estimate: np.ndarray
-    vcov: np.ndarray = field(repr=False)
+    covariance: np.ndarray = field(repr=False)
     n_stacks: np.ndarray
     outcome: str
     estimand: str
@@ -65,25 +67,26 @@ class MatchedDiDResult(ResultsBase):
     stacked: pd.DataFrame = field(repr=False)
     level: float = 0.95
 
+    label_columns = ("event_time",)
+
     @property
     def std_error(self) -> np.ndarray:
         """Cluster-robust standard errors by event time."""
-        return np.sqrt(np.diag(self.vcov))
+        return np.sqrt(np.diag(self.covariance))
+
+    @property
+    def inference(self) -> str:
+        """How the standard errors are computed, in words."""
+        return (f"cluster-robust from the influence function, G/(G-1), by {self.cluster} "
+                f"({self.n_clusters} clusters); normal intervals")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: event_time, estimate, std_error, ci_lower, ci_upper, p_value, n_stacks."""
-        lo, hi = confidence_interval(self.estimate, self.std_error, self.level)
-        return pd.DataFrame(
-            {
-                "event_time": self.event_time,
-                "estimate": self.estimate,
-                "std_error": self.std_error,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "p_value": p_value(self.estimate, self.std_error),
-                "n_stacks": self.n_stacks,
-            }
-        )
+        return effect_frame({"event_time": self.event_time}, self.estimate, self.std_error,
+                            level=self.level, extra={"n_stacks": self.n_stacks})
+
+    def _vcov_matrix(self) -> np.ndarray:
+        return self.covariance
 
     def average(self, event_times: Sequence[int] | None = None) -> tuple[float, float]:
         """Return ``(estimate, std_error)`` of the mean effect over ``event_times``.
@@ -102,7 +105,7 @@ class MatchedDiDResult(ResultsBase):
                 f"{self.event_time.tolist()}."
             )
         a = pick / pick.sum()
-        return float(a @ self.estimate), float(np.sqrt(a @ self.vcov @ a))
+        return float(a @ self.estimate), float(np.sqrt(a @ self.covariance @ a))
 
     def balance(self) -> pd.DataFrame:
         """Standardised mean differences before and after matching, by cohort."""
@@ -122,10 +125,11 @@ class MatchedDiDResult(ResultsBase):
             f"Outcome: {self.outcome}; estimand: {self.estimand}",
             f"Matched on {self.pre_periods} pre-periods ({self.match_outcome}); "
             f"SEs clustered by {self.cluster} ({self.n_clusters} clusters)",
+            f"Inference: {self.inference}",
             "Sample flow:",
-            format_table(self.flow, digits=0),
+            format_table(self.flow),
             "Event study:",
-            format_table(table),
+            format_table(table, integers=["n_stacks"]),
         ]
         if post.any():
             est, se = self.average()
@@ -133,12 +137,11 @@ class MatchedDiDResult(ResultsBase):
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """Event-study plot with confidence intervals; returns the Axes."""
-        from effekt.plotting import event_study_plot
-
+        """Event-study plot with confidence intervals; returns the matplotlib Figure."""
         f = self.to_frame()
-        return event_study_plot(
+        ax = event_study_plot(
             f["event_time"], f["estimate"], f["ci_lower"], f["ci_upper"], reference=-1,
             xlabel="event time (periods since start; reference -1)",
             ylabel=f"effect on {self.outcome}", ax=ax,
         )
+        return figure_of(ax)

@@ -26,7 +26,15 @@ from effekt.estimators.inference import (
     bootstrap_summary,
     wald_test,
 )
-from effekt.results import ResultsBase, confidence_interval, format_table
+from effekt.plotting import POST_COLOUR, PRE_COLOUR, event_study_plot
+from effekt.results import (
+    EffectResults,
+    ResultsBase,
+    confidence_interval,
+    effect_frame,
+    figure_of,
+    format_table,
+)
 
 __all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
 
@@ -51,14 +59,16 @@ class PretrendTest(ResultsBase):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AggregateResult(ResultsBase):
+class AggregateResult(EffectResults):
     """An aggregation of group-time ATTs (R ``aggte``): per-label estimates and the overall one.
 
     ``labels`` are event times (``kind="dynamic"``), cohorts (``"group"``) or periods
-    (``"calendar"``); ``"simple"`` has the overall estimate only. ``crit`` is the critical
-    value of the uniform band (bootstrap with ``cband=True``), NaN otherwise. ``vcov`` is the
-    analytic joint covariance of the rows of :meth:`to_frame` (from the influence functions,
-    clustered if set), whatever the inference shown.
+    (``"calendar"``); ``"simple"`` has the overall estimate only, as one row labelled
+    ``term = "ATT"``. ``crit`` is the critical value of the uniform band (bootstrap with
+    ``cband=True``), NaN otherwise. ``covariance`` (and :attr:`vcov`, labelled) is the
+    *analytic* joint covariance of the rows of :meth:`to_frame` (from the influence
+    functions, clustered if set) whatever the inference shown: under the bootstrap the
+    ``std_error`` column holds the bootstrap standard errors and ``vcov`` stays analytic.
     """
 
     kind: str
@@ -73,7 +83,12 @@ class AggregateResult(ResultsBase):
     outcome: str
     skipped: tuple[tuple[float, float], ...] = ()
     window: tuple = (None, None, None)
-    vcov: np.ndarray | None = field(default=None, repr=False)
+    covariance: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def label_columns(self) -> tuple[str, ...]:
+        """The label column of :meth:`to_frame`: event_time, group, period, or term."""
+        return (_LABEL[self.kind] or "term",)
 
     @property
     def estimand(self) -> str:
@@ -97,27 +112,32 @@ class AggregateResult(ResultsBase):
         return float(lo), float(hi)
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table: label column, estimate, std_error, ci_lower, ci_upper (+ uniform band)."""
+        """Tidy table: the label column, estimate, std_error, CIs, p_value (+ uniform band).
+
+        The label is ``event_time``, ``group`` or ``period``; for ``"simple"`` one row
+        ``term = "ATT"``. Inference is normal (pointwise); with a bootstrap uniform band
+        the columns ``uniform_lower`` and ``uniform_upper`` follow.
+        """
         if self.kind == "simple":
-            lo, hi = self.overall_ci
-            return pd.DataFrame(
-                {"estimate": [self.overall_att], "std_error": [self.overall_se],
-                 "ci_lower": [lo], "ci_upper": [hi]}
-            )
-        out = pd.DataFrame({_LABEL[self.kind]: self.labels, "estimate": self.estimate,
-                            "std_error": self.std_error})
-        out["ci_lower"], out["ci_upper"] = confidence_interval(self.estimate, self.std_error,
-                                                               self.level)
+            return effect_frame({"term": ["ATT"]}, [self.overall_att], [self.overall_se],
+                                level=self.level)
+        extra = {}
         if np.isfinite(self.crit):
-            out["uniform_lower"], out["uniform_upper"] = confidence_interval(
+            extra["uniform_lower"], extra["uniform_upper"] = confidence_interval(
                 self.estimate, self.std_error, crit=self.crit)
-        return out
+        return effect_frame({_LABEL[self.kind]: self.labels}, self.estimate, self.std_error,
+                            level=self.level, extra=extra)
+
+    def _vcov_matrix(self) -> np.ndarray:
+        return self.covariance
 
     def summary(self) -> str:
         """Return the text summary."""
         lo, hi = self.overall_ci
         lines = [
-            f"Aggregated ATT ({self.kind}), outcome {self.outcome}; inference: {self.inference}",
+            f"Aggregated ATT ({self.kind}), outcome {self.outcome}",
+            f"Estimand: {self.estimand}",
+            f"Inference: {self.inference}",
             f"Overall: {self.overall_att:.4f} (SE {self.overall_se:.4f}), "
             f"{self.level:.0%} CI [{lo:.4f}, {hi:.4f}]",
         ]
@@ -131,23 +151,23 @@ class AggregateResult(ResultsBase):
         """Plot the estimates with pointwise (thick) and, if bootstrapped, uniform (thin) bands.
 
         Pre-treatment event times are drawn in a different colour; a reference line marks 0.
-        Returns the matplotlib Axes.
+        Returns the matplotlib Figure.
         """
-        from effekt.plotting import event_study_plot
-
         frame = self.to_frame()
-        x = frame[_LABEL[self.kind]].to_numpy(float) if self.kind != "simple" else np.zeros(1)
+        label = self.label_columns[0]
+        x = frame[label].to_numpy(float) if self.kind != "simple" else np.zeros(1)
         uniform = "uniform_lower" in frame
-        return event_study_plot(
+        ax = event_study_plot(
             x, frame["estimate"], frame["ci_lower"], frame["ci_upper"],
             uniform_lower=frame["uniform_lower"] if uniform else None,
             uniform_upper=frame["uniform_upper"] if uniform else None,
             xlabel=_LABEL[self.kind] or "", ylabel=f"ATT on {self.outcome}", ax=ax,
         )
+        return figure_of(ax)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class GroupTimeResult(ResultsBase):
+class GroupTimeResult(EffectResults):
     """Group-time average treatment effects ATT(g,t) (Callaway & Sant'Anna 2021).
 
     Attributes
@@ -160,6 +180,9 @@ class GroupTimeResult(ResultsBase):
         The base-period cells of ``base_period="universal"`` (0 by construction, no SE).
     basis : InfluenceBasis
         Influence functions of the cells (n observations × cells) and the cohort indicators.
+
+    :attr:`vcov` is the analytic covariance of the cells (from the influence functions,
+    clustered if set; NaN for cells that are not estimated), whatever the inference in use.
     """
 
     group: np.ndarray
@@ -177,6 +200,8 @@ class GroupTimeResult(ResultsBase):
     draws: np.ndarray | None = None
     boot: dict = field(default_factory=dict)
     level: float = 0.95
+
+    label_columns = ("group", "time")
 
     @property
     def usable(self) -> np.ndarray:
@@ -302,7 +327,7 @@ class GroupTimeResult(ResultsBase):
             kind=kind, labels=spec.labels, estimate=spec.estimate, std_error=se,
             overall_att=spec.overall_estimate, overall_se=float(overall_se), crit=crit,
             level=self.level, inference=self.inference, outcome=self.settings["outcome"],
-            skipped=skipped, window=(min_e, max_e, balance_e), vcov=vcov,
+            skipped=skipped, window=(min_e, max_e, balance_e), covariance=vcov,
         )
 
     def pretrend_test(self) -> PretrendTest:
@@ -316,45 +341,66 @@ class GroupTimeResult(ResultsBase):
         pre = np.flatnonzero(self.usable & (self.group > self.time) & ~self.reference)
         if pre.size == 0:
             raise NotEstimableError("there are no pre-treatment ATT(g,t) cells to test")
-        stat, df = wald_test(self.att[pre], self.gram[np.ix_(pre, pre)], self.basis.n)
+        stat, df = wald_test(self.att[pre], self.gram[np.ix_(pre, pre)] / self.basis.n**2)
         return PretrendTest(
             statistic=stat, df=df, p_value=float(stats.chi2.sf(stat, df)),
             cells=tuple((float(self.group[i]), float(self.time[i])) for i in pre),
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per cell: group, time, base_period, event_time, estimate, std_error, CIs."""
+        """One row per cell: ``group``, ``time``, the effect columns, then extras.
+
+        Extras: ``base_period``, ``event_time`` (``time - group``), the uniform band
+        (``uniform_lower``, ``uniform_upper``) under a bootstrap with ``cband=True``, and
+        ``post`` (``time >= group``). p-values are normal (pointwise).
+        """
         se, crit = self._cell_inference()
-        lo, hi = confidence_interval(self.att, se, self.level)
-        out = pd.DataFrame({
-            "group": self.group, "time": self.time, "base_period": self.base,
-            "event_time": self.time - self.group, "estimate": self.att, "std_error": se,
-            "ci_lower": lo, "ci_upper": hi,
-        })
+        extra = {"base_period": self.base, "event_time": self.time - self.group}
         if np.isfinite(crit):
-            out["uniform_lower"], out["uniform_upper"] = confidence_interval(self.att, se,
-                                                                             crit=crit)
-        out["post"] = self.time >= self.group
-        return out
+            extra["uniform_lower"], extra["uniform_upper"] = confidence_interval(
+                self.att, se, crit=crit)
+        extra["post"] = self.time >= self.group
+        return effect_frame({"group": self.group, "time": self.time}, self.att, se,
+                            level=self.level, extra=extra)
+
+    def _vcov_matrix(self) -> np.ndarray:
+        m = self.att.shape[0]
+        cov = self.gram[:m, :m] / self.basis.n**2
+        bad = ~self.usable | self.reference
+        cov = cov.copy()
+        cov[bad, :] = np.nan
+        cov[:, bad] = np.nan
+        return cov
 
     def summary(self) -> str:
-        """Return the text summary."""
+        """Return the text summary, with R ``did``'s pre-test line when there is one."""
         s = self.settings
         head = [
             "Group-time ATT (Callaway & Sant'Anna 2021)",
             f"Outcome: {s['outcome']}; method: {s['method']}; control: {s['control']}; "
             f"base period: {s['base_period']}; anticipation: {s['anticipation']}",
+            f"Estimand: {self.estimand}",
             f"Observations: {self.basis.n}; cohorts: {len(self.pg)}; inference: "
             f"{self.inference}",
         ]
-        table = format_table(self.to_frame().drop(columns=["post"]).set_index(["group", "time"]))
-        return "\n".join(head + [table, *self.notes])
+        table = format_table(
+            self.to_frame().drop(columns=["post"]).set_index(["group", "time"]),
+            integers=["base_period", "event_time"],
+        )
+        lines = head + [table]
+        try:
+            test = self.pretrend_test()
+            lines.append("P-value for pre-test of parallel trends assumption: "
+                         f"{test.p_value:.5f} (W = {test.statistic:.4f}, df = {test.df})")
+        except NotEstimableError as exc:
+            lines.append(f"No pre-test of parallel trends: {exc}.")
+        return "\n".join(lines + list(self.notes))
 
     def plot(self, ax=None):
         """Plot ATT(g,t) with one panel per cohort (like R's ``ggdid``).
 
-        ``ax`` is an optional sequence of Axes, one per cohort. Returns a numpy array of Axes
-        (their figure is ``axes[0].figure``).
+        ``ax`` is an optional sequence of Axes, one per cohort. Returns the matplotlib
+        Figure (its Axes are ``fig.axes``, one per cohort).
         """
         import matplotlib.pyplot as plt
 
@@ -363,10 +409,10 @@ class GroupTimeResult(ResultsBase):
         if ax is None:
             _, ax = plt.subplots(len(groups), 1, sharex=True, squeeze=False,
                                  figsize=(7, 2.2 * len(groups)))
-        axes = np.asarray(ax).ravel()
+        axes = np.asarray(ax, dtype=object).ravel()
         for a, g in zip(axes, groups, strict=False):
             f = frame[frame["group"] == g]
-            for post, colour in ((False, "tab:grey"), (True, "tab:blue")):
+            for post, colour in ((False, PRE_COLOUR), (True, POST_COLOUR)):
                 sub = f[f["post"] == post]
                 if "uniform_lower" in sub:
                     a.vlines(sub["time"], sub["uniform_lower"], sub["uniform_upper"],
@@ -378,4 +424,4 @@ class GroupTimeResult(ResultsBase):
             a.axhline(0, color="black", linewidth=0.8)
             a.set_title(f"cohort {g:g}", fontsize=9)
         axes[-1].set_xlabel("period")
-        return axes
+        return figure_of(axes)

@@ -213,6 +213,7 @@ def abadie_imbens(
         raise DataError("the Abadie-Imbens variance needs at least 2 matched treated units.")
     bc = "bias-corrected (AI 2011), " if bias_adjust else ""
     return EffectResult(
+        term=matches.treatment,
         estimate=tau,
         std_error=float(np.sqrt(v) / n1),
         estimand="average treatment effect on the treated (ATT)",

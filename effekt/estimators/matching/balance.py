@@ -38,7 +38,7 @@ from effekt._checks import as_list, check_choice, check_columns, check_frame
 from effekt.errors import DataError, SpecError
 from effekt.estimators.matching.effect import ESTIMAND_WORDS
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
-from effekt.results import ResultsBase, format_table
+from effekt.results import ResultsBase, figure_of, format_table
 
 __all__ = ["BalanceResult", "balance"]
 
@@ -141,7 +141,7 @@ class BalanceResult(ResultsBase):
         )
 
     def plot(self, ax=None):
-        """Love plot: |SMD| before and after per covariate, a line at 0.1; returns the Axes."""
+        """Love plot: |SMD| before and after per covariate, a line at 0.1; returns the Figure."""
         import matplotlib.pyplot as plt
 
         tab = self.table
@@ -155,7 +155,7 @@ class BalanceResult(ResultsBase):
         ax.set_yticks(y, tab.index.tolist())
         ax.set_xlabel("absolute standardised mean difference")
         ax.legend(loc="lower right")
-        return ax
+        return figure_of(ax)
 
 
 def balance(

@@ -28,9 +28,12 @@ import pandas as pd
 from effekt._checks import check_columns, check_no_missing, check_numeric
 from effekt.errors import NotEstimableError
 from effekt.estimators.matching.propensity import covariate_design
+from effekt.plotting import coefficient_plot
 from effekt.results import (
-    ResultsBase,
+    EffectResults,
     confidence_interval,
+    effect_frame,
+    figure_of,
     format_table,
     p_value,
 )
@@ -100,7 +103,7 @@ def cluster_vcov(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class EffectResult(ResultsBase):
+class EffectResult(EffectResults):
     """An effect estimated on a matched or weighted sample.
 
     Attributes
@@ -114,11 +117,15 @@ class EffectResult(ResultsBase):
     covariates : tuple of str
         Covariates in the outcome regression (empty for a difference in means).
     se_type : str
-        How the standard error was computed.
+        How the standard error was computed (also :attr:`inference`).
     n_obs, n_clusters : int
         Units with positive weight, and clusters (units for non-clustered SEs).
     n_treated, n_control : int
         Treated and control units with positive weight.
+    term : str
+        The row label of :meth:`to_frame`: the treatment column.
+    level : float
+        Confidence level (normal intervals).
     """
 
     estimate: float
@@ -131,7 +138,15 @@ class EffectResult(ResultsBase):
     n_clusters: int
     n_treated: int
     n_control: int
+    term: str = "treatment"
     level: float = 0.95
+
+    label_columns = ("term",)
+
+    @property
+    def inference(self) -> str:
+        """How the standard error was computed, in words (normal intervals)."""
+        return f"{self.se_type}; normal intervals"
 
     @property
     def ci(self) -> tuple[float, float]:
@@ -145,23 +160,15 @@ class EffectResult(ResultsBase):
         return float(p_value(self.estimate, self.std_error))
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row: estimate, std_error, ci_lower, ci_upper, p_value and counts."""
-        lo, hi = self.ci
-        return pd.DataFrame(
-            {
-                "outcome": [self.outcome],
-                "estimand": [self.estimand],
-                "estimate": [self.estimate],
-                "std_error": [self.std_error],
-                "ci_lower": [lo],
-                "ci_upper": [hi],
-                "p_value": [self.p_value],
-                "se_type": [self.se_type],
-                "n_treated": [self.n_treated],
-                "n_control": [self.n_control],
-                "n_clusters": [self.n_clusters],
-            }
+        """One tidy row: term, estimate, std_error, ci_lower, ci_upper, p_value and counts."""
+        return effect_frame(
+            {"term": [self.term]}, self.estimate, self.std_error, level=self.level,
+            extra={"n_treated": [self.n_treated], "n_control": [self.n_control],
+                   "n_clusters": [self.n_clusters]},
         )
+
+    def _vcov_matrix(self) -> np.ndarray:
+        return np.array([[self.std_error**2]])
 
     def summary(self) -> str:
         """Deterministic text summary."""
@@ -180,19 +187,11 @@ class EffectResult(ResultsBase):
         )
 
     def plot(self, ax=None):
-        """Point estimate with its confidence interval; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 1.8))
-        lo, hi = self.ci
-        ax.errorbar(
-            [self.estimate], [0], xerr=[[self.estimate - lo], [hi - self.estimate]], fmt="o"
-        )
-        ax.axvline(0, color="grey", lw=0.8, ls="--")
-        ax.set_yticks([0], [self.outcome])
-        ax.set_xlabel(f"{self.estimand} ({int(self.level * 100)}% CI)")
-        return ax
+        """Point estimate with its confidence interval; returns the matplotlib Figure."""
+        frame = self.to_frame().assign(term=[self.outcome])
+        ax = coefficient_plot(frame, label="term",
+                              xlabel=f"{self.estimand} ({int(self.level * 100)}% CI)", ax=ax)
+        return figure_of(ax)
 
 
 def weighted_effect(
@@ -228,6 +227,7 @@ def weighted_effect(
         "robust": "heteroskedasticity-robust (HC1)",
     }[se]
     return EffectResult(
+        term=treatment,
         estimate=float(coef[1]),
         std_error=float(np.sqrt(vcov[1, 1])),
         estimand=ESTIMAND_WORDS[estimand],

@@ -65,12 +65,28 @@ class ReweightedSample(ResultsBase):
         return balance(self, covariates)
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the reweighted data (:attr:`data`, with ``weights``)."""
-        return self.data
+        """Return the sample sizes by group: one row per group, a column per count.
+
+        Columns ``group`` (``control``, ``treated``) and the rows of :attr:`counts`
+        (``all``, ``matched``, ``unmatched``, ``discarded``, ``effective_n`` after
+        matching; ``all``, ``effective_n`` after weighting). The reweighted data
+        themselves are ``matched_data()`` / ``weighted_data()``.
+        """
+        counts = self.counts.T
+        whole = [c for c in counts.columns if c != "effective_n"]
+        counts[whole] = counts[whole].round().astype(int)
+        return counts.rename_axis("group").reset_index()
 
     def plot(self, ax=None):
-        """Love plot of the balance before and after; returns the Axes."""
+        """Love plot of the balance before and after; returns the matplotlib Figure."""
         return self.balance().plot(ax=ax)
+
+    def _counts_text(self) -> str:
+        """Format the sample sizes: counts as integers, the effective size with 2 decimals."""
+        counts = self.counts.T
+        whole = [c for c in counts.columns if c != "effective_n"]
+        text = format_table(counts, digits=2, integers=whole)
+        return text
 
     def _fit(self, outcome: str, covariates, se: str, clusters: list[str]) -> EffectResult:
         return weighted_effect(
@@ -124,6 +140,14 @@ class MatchResult(ReweightedSample):
     pairs: pd.DataFrame
 
     _kind = "Matching"
+
+    def matched_data(self) -> pd.DataFrame:
+        """Return a copy of the matched units with ``weights``, ``subclass`` (and ``distance``).
+
+        As MatchIt's ``match.data()``: the rows of the input with positive weight. A copy,
+        so changing it changes nothing in the result.
+        """
+        return self.data.copy()
 
     def effect(
         self,
@@ -198,4 +222,4 @@ class MatchResult(ReweightedSample):
 
     def summary(self) -> str:
         """Deterministic text summary: method, settings and sample sizes."""
-        return "\n".join([*self._header(), "Sample sizes:", format_table(self.counts, digits=2)])
+        return "\n".join([*self._header(), "Sample sizes:", self._counts_text()])

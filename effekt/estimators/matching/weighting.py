@@ -44,7 +44,6 @@ from effekt.estimators.matching.results import (
     SEType,
     effective_sample_size,
 )
-from effekt.results import format_table
 
 __all__ = ["WeightEstimand", "WeightMethod", "WeightResult", "entropy_weights", "weights"]
 
@@ -137,6 +136,10 @@ class WeightResult(ReweightedSample):
 
     _kind = "Weighting"
 
+    def weighted_data(self) -> pd.DataFrame:
+        """Return a copy of the input rows with ``weights`` (and ``propensity`` for IPW)."""
+        return self.data.copy()
+
     def effect(
         self,
         outcome: str,
@@ -159,7 +162,7 @@ class WeightResult(ReweightedSample):
 
     def summary(self) -> str:
         """Deterministic text summary."""
-        return "\n".join([*self._header(), format_table(self.counts, digits=2)])
+        return "\n".join([*self._header(), self._counts_text()])
 
 
 def weights(
