@@ -1,8 +1,17 @@
-"""The ``effekt`` command.
+"""The ``effekt`` command: ``synth``, ``study run|check``, ``budget template|run``, ``demo``.
 
 Exit codes: 0 success, 2 bad input (a spec, a data table or an argument), 1 any
 other failure. Errors are printed as one line plus a hint; ``--debug`` shows the
-traceback.
+traceback. Usage errors (an unknown command, a missing argument) print the usage, one
+line and a hint, and exit 2, as ``git`` and ``pip`` do.
+
+Start-up is kept light: this module imports only the standard library and
+:mod:`effekt.errors` at the top, and each ``_cmd_*`` function imports the numerical
+stack (numpy, pandas, statsmodels, Ibis) it needs when it runs, so ``effekt --help`` and
+``effekt --version`` answer at once. Keep new imports inside the commands.
+
+The help texts shown by ``effekt ... --help`` are plain text (no reST): they are the
+``description``, ``epilog`` and ``help`` strings given to the parsers below.
 """
 
 from __future__ import annotations
@@ -12,7 +21,9 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
+from effekt import __version__
 from effekt.errors import EffektError
 
 __all__ = ["main"]
@@ -21,6 +32,18 @@ DEFAULT_SEED = 20190701  # Bærum's population date in CALIBRATION.md, as a memo
 # a quarter of Bærum: about 43,000 people and 35 HOLF families (NAV Bærum's two family
 # coordinators followed a few dozen families in the real trial), about 2 MB of Parquet
 DEFAULT_SCALE = 0.25
+
+EXIT_CODES = """\
+exit codes:
+  0  success
+  2  bad input: a spec, a data table, a workbook or an argument
+     (one line naming the problem, then a hint)
+  1  any other failure (--debug shows the traceback)"""
+
+DESCRIPTION = """\
+Measure the effect of municipal welfare measures and turn the effects into budgets
+tied to care trajectories (forløp), from real record tables (Parquet or CSV) or from
+the embedded synthetic municipality, whose true effects are known."""
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -110,8 +133,14 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_study_check(args: argparse.Namespace) -> int:
-    from effekt.study import check_study
+    from effekt.study import check_study, load_spec
+    from effekt.study.runner import progress_to_stderr
 
+    progress = (lambda _: None) if args.quiet else progress_to_stderr
+    progress(f"reading the spec {args.spec}")
+    # check_study takes no progress callback: say what it is about to do, from the spec
+    source = load_spec(args.spec).data.folder_text or "synthetic"
+    progress(f"opening the data ({source}) and checking the spec's names against it")
     study = check_study(args.spec)
     if not args.quiet:
         print(f"{args.spec}: ok ({study.design.type}, {study.unit} × {study.period}, "
@@ -119,55 +148,197 @@ def _cmd_study_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="effekt", description=__doc__.splitlines()[0])
-    p.add_argument("--debug", action="store_true", help="show the traceback on errors")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    sub = p.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors end with a hint, like the other errors."""
 
-    s = sub.add_parser("synth", help="write the synthetic municipality's record tables")
-    s.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    s.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="share of 128,000 people")
-    s.add_argument("--out", type=Path, required=True, help="folder for the Parquet files")
+    def error(self, message: str) -> NoReturn:
+        """Print the usage, the error and a hint to stderr; exit 2.
+
+        Parameters
+        ----------
+        message : str
+            What is wrong with the command line.
+        """
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\nhint: see '{self.prog} --help'.\n")
+
+
+def _require_command(parser: argparse.ArgumentParser) -> None:
+    """Make a missing subcommand of ``parser`` a usage error that says so (exit 2, like git).
+
+    The subcommands set their own ``func``, which replaces this default.
+    """
+
+    def missing(_: argparse.Namespace) -> int:
+        parser.error("no command given")
+
+    parser.set_defaults(func=missing)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written: they are wrapped by hand and hold examples."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+def _leaf(sub: argparse._SubParsersAction, name: str, help: str, description: str,
+          examples: Sequence[str]) -> argparse.ArgumentParser:
+    """Add a subcommand whose epilog lists examples and the exit codes."""
+    epilog = "examples:\n" + "".join(f"  {e}\n" for e in examples) + "\n" + EXIT_CODES
+    return sub.add_parser(name, help=help, description=description, epilog=epilog,
+                          formatter_class=_HelpFormatter)
+
+
+def _group(sub: argparse._SubParsersAction, name: str, help: str, description: str,
+           dest: str) -> argparse._SubParsersAction:
+    """Add a command that takes a subcommand (like ``git remote``); return its subparsers."""
+    g = sub.add_parser(name, help=help, description=description,
+                       epilog=f"Run 'effekt {name} <command> --help' for a command's options.",
+                       formatter_class=_HelpFormatter)
+    _require_command(g)
+    return g.add_subparsers(title="commands", dest=dest, metavar="<command>",
+                            help="the command to run, one of:")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="effekt", description=DESCRIPTION, formatter_class=_HelpFormatter,
+        epilog=("examples:\n"
+                "  effekt demo                # the main job, on the synthetic data\n"
+                "  effekt study run studies/holf.toml --out out/holf\n"
+                "  effekt budget template assumptions.xlsx\n\n"
+                f"{EXIT_CODES}\n\n"
+                "Run 'effekt <command> --help' for a command's options."),
+    )
+    p.add_argument("--version", action="version", version=f"effekt {__version__}",
+                   help="print 'effekt <version>' and exit")
+    p.add_argument("--debug", action="store_true",
+                   help="show the traceback on errors")
+    p.add_argument("--quiet", action="store_true",
+                   help="print nothing but errors (no progress, no summary)")
+    _require_command(p)
+    sub = p.add_subparsers(title="commands", dest="command", metavar="<command>",
+                           help="the command to run, one of:")
+
+    s = _leaf(sub, "synth", help="write the synthetic municipality's record tables",
+              description=(
+                  "Generate the synthetic municipality and write its record tables (persons,\n"
+                  "measures, service events, outcomes, exposures, providers) and its planted\n"
+                  "truth as Parquet files, with a manifest.json of the settings, row counts\n"
+                  "and SHA-256 sums. The same seed and scale give the same files."),
+              examples=["effekt synth --out data/synthetic",
+                        "effekt synth --seed 1 --scale 0.05 --out /tmp/small"])
+    s.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help="random seed (default: %(default)s, as in synthetic_data/)")
+    s.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                   help="share of Bærum's 128,000 people (default: %(default)s; 0.05 is quick)")
+    s.add_argument("--out", type=Path, required=True, metavar="FOLDER",
+                   help="folder for the Parquet files (created if missing; required)")
     s.set_defaults(func=_cmd_synth)
 
-    b = sub.add_parser("budget", help="trajectory budgets from an assumptions workbook")
-    bsub = b.add_subparsers(dest="budget_command", required=True)
-    bt = bsub.add_parser("template", help="write an assumptions workbook to fill in")
-    bt.add_argument("file", type=Path)
+    bsub = _group(sub, "budget", help="trajectory budgets from an assumptions workbook",
+                  description=(
+                      "Trajectory budgets for finance staff: write an assumptions workbook\n"
+                      "(Excel) with example values, fill it in, then run it to get a results\n"
+                      "workbook (who pays, who gains, with uncertainty)."),
+                  dest="budget_command")
+    bt = _leaf(bsub, "template", help="write an assumptions workbook to fill in",
+               description=(
+                   "Write the assumptions workbook (Excel, with example values and the\n"
+                   "headings in bokmål and English) to FILE, to be edited and then run\n"
+                   "with 'effekt budget run FILE'."),
+               examples=["effekt budget template assumptions.xlsx"])
+    bt.add_argument("file", type=Path, metavar="FILE",
+                    help="the workbook to write (.xlsx)")
     bt.set_defaults(func=_cmd_budget_template)
-    br = bsub.add_parser("run", help="validate and run a workbook; write a results workbook")
-    br.add_argument("file", type=Path)
-    br.add_argument("--out", type=Path, default=None,
-                    help="results workbook (default: <file>_results.xlsx; never the input)")
-    br.add_argument("--seed", type=int, default=None, help="overrides the workbook's seed")
+    br = _leaf(bsub, "run", help="validate and run a workbook; write a results workbook",
+               description=(
+                   "Read and validate an assumptions workbook, run the budget simulation and\n"
+                   "write a results workbook. A problem in the workbook is reported naming\n"
+                   "the sheet and cell, with exit code 2. The input is never overwritten."),
+               examples=["effekt budget run assumptions.xlsx",
+                         "effekt budget run assumptions.xlsx --out results.xlsx --seed 1"])
+    br.add_argument("file", type=Path, metavar="FILE",
+                    help="the assumptions workbook (from 'effekt budget template')")
+    br.add_argument("--out", type=Path, default=None, metavar="FILE",
+                    help="results workbook (default: <FILE>_results.xlsx beside FILE; "
+                         "never the input)")
+    br.add_argument("--seed", type=int, default=None,
+                    help="random seed of the simulation (default: the seed in the "
+                         "workbook's settings sheet)")
     br.set_defaults(func=_cmd_budget_run)
 
-    st = sub.add_parser("study", help="run or check a study spec (TOML)")
-    ssub = st.add_subparsers(dest="study_command", required=True)
-    sr = ssub.add_parser("run", help="run a study; write its report and results to --out")
-    sr.add_argument("spec", type=Path)
-    sr.add_argument("--out", type=Path, required=True, help="output folder (replaced whole)")
+    ssub = _group(sub, "study", help="run or check a study spec (TOML)",
+                  description=(
+                      "Effect studies from a spec file (TOML) naming the data, population,\n"
+                      "exposure, outcomes, design and robustness checks; see studies/holf.toml\n"
+                      "and studies/samhandling.toml."),
+                  dest="study_command")
+    sr = _leaf(ssub, "run", help="run a study; write its report and results to --out",
+               description=(
+                   "Run a study spec: build the panel, estimate the design, run the\n"
+                   "robustness checks and the budget view, and write report.html\n"
+                   "(self-contained), results.json, tables/*.csv, spec.toml and\n"
+                   "resolved_spec.json into the output folder. Everything is written to a\n"
+                   "temporary folder first: a failed run leaves --out as it was.\n"
+                   "Progress goes to stderr, the main estimate to stdout."),
+               examples=["effekt study run studies/holf.toml --out out/holf",
+                         "effekt study run studies/samhandling.toml --out out/s --quiet"])
+    sr.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
+    sr.add_argument("--out", type=Path, required=True, metavar="FOLDER",
+                    help="output folder, replaced as a whole on success (required)")
     sr.set_defaults(func=_cmd_study_run)
-    sc = ssub.add_parser("check", help="validate a spec against its data; estimate nothing")
-    sc.add_argument("spec", type=Path)
+    sc = _leaf(ssub, "check", help="validate a spec against its data; estimate nothing",
+               description=(
+                   "Validate a study spec, open its data and check the names it uses\n"
+                   "(outcomes, pilot, covariates, cluster) against the data, without\n"
+                   "estimating anything or writing any file. Progress goes to stderr."),
+               examples=["effekt study check studies/holf.toml"])
+    sc.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
     sc.set_defaults(func=_cmd_study_check)
-    for sp in (sr, sc):
+    for sp in (sr, sc):  # also accepted after the subcommand, as in 'effekt study run X --quiet'
         sp.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="print nothing but errors")
+                        help="print nothing but errors (same as 'effekt --quiet ...')")
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show the traceback on errors")
+                        help="show the traceback on errors (same as 'effekt --debug ...')")
 
-    d = sub.add_parser("demo", help="the main job on the embedded synthetic data")
-    d.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    d.add_argument("--scale", type=float, default=DEFAULT_SCALE)
-    d.add_argument("--out", type=Path, default=Path("out/demo"))
+    d = _leaf(sub, "demo", help="the main job on the embedded synthetic data",
+              description=(
+                  "The main job, end to end, on the synthetic municipality: write its record\n"
+                  "tables, check them against the committed synthetic_data/, run both\n"
+                  "shipped studies (HOLF and samhandling) and a trajectory budget from the\n"
+                  "template workbook. Prints where each output is."),
+              examples=["effekt demo", "effekt demo --out /tmp/demo --scale 0.05"])
+    d.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help="seed of the municipality and the budget (default: %(default)s)")
+    d.add_argument("--scale", type=float, default=DEFAULT_SCALE,
+                   help="share of Bærum's 128,000 people (default: %(default)s; 0.05 is quick)")
+    d.add_argument("--out", type=Path, default=Path("out/demo"), metavar="FOLDER",
+                   help="folder for all outputs (default: %(default)s)")
     d.set_defaults(func=_cmd_demo)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``effekt`` command line; return the exit code."""
+    """Run the ``effekt`` command line and return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``effekt`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad input, 1 on any other failure.
+
+    Raises
+    ------
+    SystemExit
+        For ``--help`` and ``--version`` (code 0) and for usage errors (code 2), as
+        :mod:`argparse` does.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -1,8 +1,10 @@
-"""The effekt command: synth, demo, exit codes and one-line errors."""
+"""The effekt command: synth, demo, exit codes, one-line errors, help and version."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from effekt.cli import DEFAULT_SCALE, DEFAULT_SEED, main
+import effekt
+from effekt.cli import DEFAULT_SCALE, DEFAULT_SEED, _parser, main
 from effekt.synthetic import generate, load, matches_folder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,3 +77,132 @@ def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exc:
         main(["no-such-command"])
     assert exc.value.code == 2
+
+
+# -- the command line as git and pip have it: --version, plain-text help, usage errors ------
+
+CLI = [sys.executable, "-m", "effekt.cli"]
+SPEC = REPO / "studies" / "samhandling.toml"
+
+
+def _effekt(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "80"}  # argparse wraps help to the terminal's width
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=REPO, env=env)
+
+
+def _commands() -> list[tuple[list[str], argparse.ArgumentParser]]:
+    """Every parser of the command line with the words that reach it, top level first."""
+    found = []
+    todo = [([], _parser())]
+    while todo:
+        words, parser = todo.pop(0)
+        found.append((words, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo += [([*words, name], sp) for name, sp in action.choices.items()]
+    return found
+
+
+COMMANDS = _commands()
+
+
+def test_version():
+    proc = _effekt("--version")
+    assert proc.returncode == 0
+    assert proc.stdout == f"effekt {effekt.__version__}\n"
+
+
+def test_every_command_is_reachable():
+    names = {" ".join(words) for words, _ in COMMANDS}
+    assert names == {"", "synth", "budget", "budget template", "budget run", "study",
+                     "study run", "study check", "demo"}
+
+
+@pytest.mark.parametrize(("words", "parser"), COMMANDS,
+                         ids=[" ".join(w) or "effekt" for w, _ in COMMANDS])
+def test_help_is_plain_text_and_describes_every_argument(words, parser):
+    proc = _effekt(*words, "--help")
+    assert proc.returncode == 0 and proc.stderr == ""
+    text = proc.stdout
+    assert text.startswith(f"usage: {' '.join(['effekt', *words])} ")
+    for markup in ("``", ":func:", ":class:", ":mod:", ".. "):
+        assert markup not in text
+    assert parser.description and parser.description.strip() in text
+    assert "exit codes:" in text or "<command> --help" in text
+    for action in parser._actions:
+        # every argument has a help text of its own, shown in --help
+        assert action.help and action.help is not argparse.SUPPRESS, action.dest
+        shown = action.option_strings or [action.metavar or action.dest]
+        assert all(s in text for s in shown), shown
+        assert " ".join(action.help.split()[:3]) in text, action.help
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:  # each subcommand's one-line help
+                assert choice.help and f"{choice.dest}  " in text
+                assert choice.help in text
+
+
+def test_help_and_version_do_not_import_the_numerical_stack():
+    code = ("import sys\n"
+            "from effekt.cli import main\n"
+            "for argv in (['--help'], ['--version'], ['study', 'run', '--help']):\n"
+            "    try:\n"
+            "        main(argv)\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "heavy = ('numpy', 'pandas', 'statsmodels', 'ibis', 'duckdb', 'scipy')\n"
+            "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, check=True)
+    assert proc.stderr == "\n"
+
+
+@pytest.mark.parametrize("words", [[], ["study"], ["budget"], ["--quiet", "study"]])
+def test_no_command_prints_usage_and_a_hint_exit_2(words):
+    proc = _effekt(*words)
+    assert proc.returncode == 2 and proc.stdout == ""
+    prog = " ".join(["effekt", *(w for w in words if not w.startswith("-"))])
+    assert proc.stderr.splitlines() == [
+        proc.stderr.splitlines()[0],  # the usage, checked below
+        f"{prog}: error: no command given",
+        f"hint: see '{prog} --help'.",
+    ]
+    assert proc.stderr.startswith(f"usage: {prog} ")
+
+
+def test_unknown_command_and_missing_argument_exit_2_with_hint():
+    proc = _effekt("no-such-command")
+    assert proc.returncode == 2
+    assert "invalid choice: 'no-such-command'" in proc.stderr
+    assert proc.stderr.endswith("hint: see 'effekt --help'.\n")
+    proc = _effekt("study", "check")
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("hint: see 'effekt study check --help'.\n")
+
+
+def test_study_check_progress_on_stderr():
+    proc = _effekt("study", "check", str(SPEC))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{SPEC}: ok (staggered_did, person × year, 4 outcomes)\n"
+    assert proc.stderr.splitlines() == [
+        f"effekt: reading the spec {SPEC}",
+        "effekt: opening the data (../synthetic_data) and checking the spec's names against it",
+    ]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_study_check_quiet_prints_nothing(where):
+    args = ["study", "check", str(SPEC)]
+    proc = _effekt(*(["--quiet", *args] if where == "before" else [*args, "--quiet"]))
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout, proc.stderr) == ("", "")
+
+
+def test_study_check_progress_goes_through_the_runner_function(monkeypatch, capsys):
+    """study check reports through effekt.study.runner.progress_to_stderr, as study run does."""
+    import effekt.study.runner as runner
+
+    said: list[str] = []
+    monkeypatch.setattr(runner, "progress_to_stderr", said.append)
+    assert main(["study", "check", str(SPEC)]) == 0
+    assert [s.split(" ")[0] for s in said] == ["reading", "opening"]
+    assert capsys.readouterr().err == ""
