@@ -1,9 +1,12 @@
 """Weighted least squares and binary GLMs by Newton-Raphson, shared by the estimators.
 
-Two building blocks, each written once:
+Three building blocks, each written once:
 
 * :func:`wls` — weighted least squares, returning the coefficients and the *bread*
   ``(X'WX)^-1`` of the sandwich covariance (:mod:`effekt.estimators.covariance`);
+* :func:`demean_two_way` — the within transformation of unit and period fixed effects
+  (exact, also for unbalanced and weighted panels), so that two-way fixed-effects
+  regressions are :func:`wls` on the transformed data (Frisch-Waugh-Lovell);
 * :func:`binary_glm` — an unpenalised logit or probit fitted by Newton-Raphson with R's
   ``glm`` deviance convergence rule, returning the fitted probabilities, the coefficients
   and the inverse Hessian (the propensity scores of DRDID, matching and weighting).
@@ -30,7 +33,7 @@ from scipy.special import log_ndtr, ndtr, ndtri
 from effekt._checks import check_choice
 from effekt.errors import DataError, NotEstimableError
 
-__all__ = ["BinaryGLM", "Link", "binary_glm", "gram_inverse", "wls"]
+__all__ = ["BinaryGLM", "Link", "binary_glm", "demean_two_way", "gram_inverse", "wls"]
 
 Link = Literal["logit", "probit"]
 
@@ -404,3 +407,70 @@ def binary_glm(
     except np.linalg.LinAlgError as exc:
         raise NotEstimableError(extreme) from exc
     return BinaryGLM(ps, beta, inv, link, n_iter)
+
+
+def demean_two_way(
+    values: np.ndarray,
+    unit: np.ndarray,
+    time: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Residuals of each column on unit and period fixed effects (the within transformation).
+
+    For every column ``v`` the weighted least-squares residual of ``v_it = a_i + l_t + e``,
+    computed exactly: the unit means are swept out, then the period effects solve the
+    ``T x T`` normal equations ``(D~'WD~) l = D~'W v~`` of the unit-demeaned period
+    dummies ``D~`` (a pseudo-inverse, since the effects are identified only up to a
+    constant per connected set of units and periods). By Frisch-Waugh-Lovell, least
+    squares on the transformed outcome and regressors gives the two-way fixed-effects
+    coefficients and residuals (as linearmodels' ``PanelOLS`` with entity and time
+    effects), for balanced, unbalanced and weighted panels alike.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,) or (n, p)
+        The columns to transform (outcome and regressors).
+    unit, time : ndarray of int, shape (n,)
+        Codes ``0..n_units-1`` and ``0..n_periods-1`` of each row.
+    weights : ndarray, shape (n,), optional
+        Positive regression weights.
+
+    Returns
+    -------
+    ndarray
+        The transformed columns, same shape as ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit, time = np.repeat(np.arange(3), 2), np.tile(np.arange(2), 3)
+    >>> y = 10.0 * unit + 3.0 * time  # entirely fixed effects
+    >>> bool(np.allclose(demean_two_way(y, unit, time), 0))
+    True
+    """
+    v = np.asarray(values, dtype=float)
+    flat = v.ndim == 1
+    v = v[:, None] if flat else v
+    n = v.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    unit = np.asarray(unit, dtype=np.int64)
+    time = np.asarray(time, dtype=np.int64)
+    n_units, n_periods = int(unit.max()) + 1, int(time.max()) + 1
+    w_unit = np.bincount(unit, weights=w, minlength=n_units)
+
+    def unit_means(col: np.ndarray) -> np.ndarray:
+        return np.bincount(unit, weights=w * col, minlength=n_units) / w_unit
+
+    tilde = np.column_stack([col - unit_means(col)[unit] for col in v.T])
+    # D~'W D~ = D'WD - C' diag(1/W_i) C, with C the units x periods matrix of weights
+    c = np.zeros((n_units, n_periods))
+    np.add.at(c, (unit, time), w)
+    gram = np.diag(c.sum(axis=0)) - (c / w_unit[:, None]).T @ c
+    rhs = np.column_stack(
+        [np.bincount(time, weights=w * col, minlength=n_periods) for col in tilde.T]
+    )
+    effects = np.linalg.pinv(gram, hermitian=True) @ rhs  # period effects, p columns
+    # D~ l = l_t - (weighted mean of l over the unit's periods)
+    fitted = effects[time] - (c / w_unit[:, None] @ effects)[unit]
+    out = tilde - fitted
+    return out[:, 0] if flat else out

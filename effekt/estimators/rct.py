@@ -29,7 +29,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from effekt._checks import (
     as_list,
@@ -40,45 +39,28 @@ from effekt._checks import (
     check_numeric,
 )
 from effekt.errors import DataError, NotEstimableError
+from effekt.estimators._linalg import wls
+from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
 from effekt.plotting import coefficient_plot
-from effekt.results import EffectResults, figure_of, format_table
+from effekt.results import EffectResults, effect_frame, figure_of, format_table
 
-__all__ = ["RCTResult", "RobustSE", "ols_robust", "rct"]
+__all__ = ["RCTResult", "RobustSE", "rct"]
 
 RobustSE = Literal["HC2", "HC1"]
 
 
-def ols_robust(
-    y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """OLS coefficients, robust covariance (HC1, HC2 or CR1) and residual d.o.f."""
-    n, k = X.shape
-    xtx = X.T @ X
-    if np.linalg.matrix_rank(xtx) < k:
+def _fit(y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None):
+    """OLS coefficients and their robust covariance (HC1, HC2, or CR1 with clusters)."""
+    if np.linalg.matrix_rank(X.T @ X) < X.shape[1]:
         raise NotEstimableError(
             "the regression design is singular: a covariate is constant within a treatment "
             "arm or collinear with others; remove it."
         )
-    bread = np.linalg.inv(xtx)
-    coef = bread @ (X.T @ y)
-    e = y - X @ coef
-    if clusters is not None:
-        codes = pd.factorize(clusters)[0]
-        g = int(codes.max()) + 1
-        if g < 2:
-            raise NotEstimableError("cluster-robust standard errors need at least 2 clusters.")
-        s = np.zeros((g, k))
-        np.add.at(s, codes, X * e[:, None])
-        vcov = bread @ (s.T @ s) @ bread * (g / (g - 1)) * ((n - 1) / (n - k))
-        return coef, vcov, g - 1
-    if se == "HC2":
-        h = np.einsum("ij,jk,ik->i", X, bread, X)
-        u = e**2 / (1 - h)
-        vcov = bread @ (X.T @ (X * u[:, None])) @ bread
-    else:
-        vcov = bread @ (X.T @ (X * (e**2)[:, None])) @ bread * n / (n - k)
-    return coef, vcov, n - k
+    coef, bread = wls(y, X, what="regression design")
+    cov = sandwich(X, y - X @ coef, bread=bread, cov_type="CR1" if clusters is not None else se,
+                   clusters=clusters)
+    return coef, cov
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -243,26 +225,22 @@ def rct(
                 f"{cluster!r}; in a cluster-randomised design the whole cluster is assigned. "
                 "Check the cluster column or drop cluster= for individual randomisation."
             )
-    rows = {}
     designs = {"difference_in_means": np.column_stack([np.ones_like(t), t])}
     if covs:
         xc = covariate_design(df, covs).to_numpy(dtype=float)
         xc = xc - xc.mean(axis=0)
         designs["lin_ancova"] = np.column_stack([np.ones_like(t), t, xc, xc * t[:, None]])
-    crit_level = 0.5 + level / 2
-    for name, X in designs.items():
-        coef, vcov, dof = ols_robust(y, X, se, groups)
-        est, s = float(coef[1]), float(np.sqrt(vcov[1, 1]))
-        crit = float(stats.t.ppf(crit_level, dof))
-        rows[name] = {
-            "estimate": est,
-            "std_error": s,
-            "ci_lower": est - crit * s,
-            "ci_upper": est + crit * s,
-            "p_value": float(2 * stats.t.sf(abs(est / s), dof)),
-            "df": dof,
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("estimator")
+    est, std, dof = [], [], []
+    for X in designs.values():
+        coef, cov = _fit(y, X, se, groups)
+        est.append(float(coef[1]))
+        std.append(float(np.sqrt(cov.vcov[1, 1])))
+        dof.append(cov.df)
+    table = pd.concat(
+        [effect_frame({"estimator": [name]}, e, s_, level=level, df=d, extra={"df": [d]})
+         for name, e, s_, d in zip(designs, est, std, dof, strict=True)],
+        ignore_index=True,
+    ).set_index("estimator")
     se_type = (
         f"cluster-robust CR1 by {cluster}, t with G-1 d.o.f."
         if cluster

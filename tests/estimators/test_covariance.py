@@ -16,7 +16,6 @@ Tolerances (relative: ``max|ours - ref| / max|ref|``):
 
 from __future__ import annotations
 
-import importlib
 from typing import get_args
 
 import numpy as np
@@ -210,28 +209,6 @@ def test_matches_old_ols_robust(se):
     cov = sandwich(X, resid, bread=bread, cov_type=se, clusters=clusters)
     assert rel(cov.vcov, old) < TOL_OLD
     assert cov.df == dof
-
-
-def _live(modules, name):
-    for module in modules:
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-    pytest.skip(f"{name} not found in {modules}")
-
-
-def test_copy_matches_live_cluster_vcov():
-    live = _live(
-        ["effekt.estimators.matching.effect", "effekt.estimators.effect_regression"],
-        "cluster_vcov",
-    )
-    X, y, w, g1, g2 = make_data(8)
-    resid, bread = ols(X, y, w)
-    for clusters in ([], [g1], [g1, g2]):
-        got, g = live(X, resid, w, bread, clusters)
-        ref, g_ref = old_cluster_vcov(X, resid, w, bread, clusters)
-        assert rel(got, ref) < TOL_OLD and g == g_ref
 
 
 # --- formulas --------------------------------------------------------------------------

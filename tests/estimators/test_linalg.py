@@ -21,7 +21,6 @@ Tolerances:
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import numpy as np
@@ -273,40 +272,3 @@ def test_unknown_link_and_non_binary_response():
         binary_glm(d, X, link="cloglog")
     with pytest.raises(DataError, match="0s and 1s"):
         binary_glm(d * 0.5, X)
-
-
-# --- the live functions, where they still are ------------------------------------------
-
-
-def _live(modules, name):
-    for module in modules:
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-    pytest.skip(f"{name} not found in {modules}")
-
-
-def test_copies_match_live_drdid():
-    mods = ["effekt.estimators.did.drdid", "effekt.estimators._drdid"]
-    fit_wls, fit_logit = _live(mods, "fit_wls"), _live(mods, "fit_logit")
-    X, d, y, w = make_data(50)
-    assert np.array_equal(fit_wls(X, y, w), old_fit_wls(X, y, w))
-    for got, ref in zip(fit_logit(d, X, w), old_fit_logit(d, X, w), strict=True):
-        assert np.array_equal(got, ref)
-
-
-def test_copies_match_live_wls_fit_and_fit_glm():
-    wls_fit = _live(
-        ["effekt.estimators.matching.effect", "effekt.estimators.effect_regression"], "wls_fit"
-    )
-    fit_glm = _live(
-        ["effekt.estimators.matching.propensity", "effekt.estimators.propensity"], "_fit_glm"
-    )
-    X, d, y, w = make_data(51)
-    for got, ref in zip(wls_fit(y, X, w), old_wls_fit(y, X, w), strict=True):
-        assert np.array_equal(got, ref)
-    for model in ("logit", "probit"):
-        params, fitted = fit_glm(d, X, model)
-        ref_params, ref_fitted, _ = sm_fit_glm(d, X, model)
-        assert np.array_equal(params, ref_params) and np.array_equal(fitted, ref_fitted)

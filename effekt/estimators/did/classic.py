@@ -31,21 +31,61 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from linearmodels.panel import PanelOLS
 
 from effekt._checks import as_list, check_positive_int, check_unique
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
+from effekt.estimators._linalg import demean_two_way, wls
+from effekt.estimators.covariance import Covariance, sandwich
 from effekt.estimators.did._input import codes, event_times, validate
 from effekt.estimators.did.classic_results import DiDResult, EventStudyResult, coefficient_table
 
 __all__ = ["DiDResult", "EventStudyResult", "did_2x2", "event_study", "twfe"]
 
-_OLS_COV_NOTE = "cluster-robust (CR1: G/(G-1) * (N-1)/(N-K)), statsmodels OLS/WLS"
-_PANEL_COV_NOTE = (
-    "cluster-robust (CR1: G/(G-1) * (N-1)/(N-K), K = non-absorbed regressors; the fixed "
-    "effects are not counted), linearmodels PanelOLS"
-)
+_FE_NOTE = "K counts the non-absorbed regressors: the fixed effects are not counted"
+
+
+def _least_squares(
+    y: np.ndarray, X: np.ndarray, *, clusters: np.ndarray, cluster: str,
+    weights: np.ndarray | None, what: str,
+) -> tuple[np.ndarray, Covariance]:
+    """Coefficients and their CR1 cluster-robust covariance (one sandwich for all DiD)."""
+    coef, bread = wls(y, X, weights, what=what)
+    cov = sandwich(X, y - X @ coef, bread=bread, weights=weights, cov_type="CR1",
+                   clusters=clusters, cluster_names=cluster)
+    return coef, cov
+
+
+def _two_way_fit(
+    df: pd.DataFrame, *, outcome: str, unit: str, time: str, exog: dict[str, np.ndarray],
+    cluster: str, weights: str | None,
+) -> tuple[np.ndarray, Covariance, int]:
+    """Two-way fixed-effects least squares: the within transformation, then CR1.
+
+    Returns the coefficients of ``exog``, their covariance and the rows used. Equals
+    linearmodels' ``PanelOLS(entity_effects=True, time_effects=True).fit(
+    cov_type="clustered", debiased=True, count_effects=False, group_debias=True)``: the
+    CR1 factor ``G/(G-1) * (N-1)/(N-K)`` with K the non-absorbed regressors. Rows with
+    weight 0 carry no information and are left out.
+    """
+    w = None if weights is None else df[weights].to_numpy(dtype=float)
+    rows = np.ones(len(df), dtype=bool) if w is None else w > 0
+    x = np.column_stack(list(exog.values()))[rows]
+    y = df[outcome].to_numpy(dtype=float)[rows]
+    wr = None if w is None else w[rows]
+    z = demean_two_way(np.column_stack([y, x]), codes(df[unit])[rows], codes(df[time])[rows],
+                       wr)
+    xz = z[:, 1:]
+    scale = np.linalg.norm(x, axis=0)
+    sv = np.linalg.svd(xz / np.where(scale > 0, scale, 1.0), compute_uv=False)
+    if sv.min() <= 1e-9 * max(sv.max(), 1.0):
+        raise NotEstimableError(
+            f"two-way fixed effects regression is not estimable: the regressor(s) "
+            f"{list(exog)} are absorbed by (collinear with) the unit and period effects."
+        )
+    coef, cov = _least_squares(z[:, 0], xz, clusters=df[cluster].to_numpy()[rows],
+                               cluster=cluster, weights=wr,
+                               what="two-way fixed effects regression")
+    return coef, cov, int(rows.sum())
 
 
 def did_2x2(
@@ -104,8 +144,9 @@ def did_2x2(
 
     Notes
     -----
-    The covariance is statsmodels' ``cov_type="cluster"`` with its default
-    small-sample factor ``G/(G-1) * (N-1)/(N-K)`` (Stata's ``vce(cluster)``);
+    The covariance is CR1 (:func:`effekt.estimators.covariance.sandwich`), with the
+    small-sample factor ``G/(G-1) * (N-1)/(N-K)`` of Stata's ``vce(cluster)`` and
+    statsmodels' ``cov_type="cluster"`` (equal to the latter to 1e-8 in the tests);
     inference uses t with ``G - 1`` degrees of freedom.
 
     Examples
@@ -150,29 +191,25 @@ def did_2x2(
     names = ["const", treated, post, f"{treated}:{post}", *covs]
     x = np.column_stack([np.ones(len(df)), d, p, d * p] + [df[c].to_numpy(float) for c in covs])
     y = df[outcome].to_numpy(dtype=float)
-    groups = codes(df[cluster])
-    if weights is None:
-        model = sm.OLS(y, x)
-    else:
-        model = sm.WLS(y, x, weights=df[weights].to_numpy(dtype=float))
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise NotEstimableError(
             f"the regressors {names[1:]} are collinear; drop covariates that are constant or "
             "duplicate the treated/post indicators."
         )
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-    n_clusters = int(groups.max()) + 1
-    df_t = n_clusters - 1
-    table = coefficient_table(["const", "treated", "post", "treated:post", *covs],
-                              fit.params, fit.bse, df_t)
+    w = None if weights is None else df[weights].to_numpy(dtype=float)
+    coef, cov = _least_squares(y, x, clusters=df[cluster].to_numpy(), cluster=cluster,
+                               weights=w, what="difference-in-differences regression")
+    se = np.sqrt(np.diag(cov.vcov))
+    table = coefficient_table(["const", "treated", "post", "treated:post", *covs], coef, se,
+                              cov.df)
     return DiDResult(
         method="2x2",
         term="treated:post",
-        estimate=float(fit.params[3]),
-        std_error=float(fit.bse[3]),
-        df=df_t,
+        estimate=float(coef[3]),
+        std_error=float(se[3]),
+        df=cov.df,
         nobs=int(len(df)),
-        n_clusters=n_clusters,
+        n_clusters=int(cov.n_clusters),
         cluster=cluster,
         estimand=(
             "ATT in the post period: change in mean outcome of the treated group minus the "
@@ -180,45 +217,8 @@ def did_2x2(
             + (" (conditional on covariates, linear)" if covs else "")
         ),
         coefficients=table,
-        cov_note=_OLS_COV_NOTE,
+        cov_note=cov.note,
     )
-
-
-def _panel_fit(
-    df: pd.DataFrame,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    exog: pd.DataFrame,
-    cluster: str,
-    weights: str | None,
-):
-    """Fit PanelOLS with unit and time effects and clustered covariance."""
-    index = pd.MultiIndex.from_arrays(
-        [codes(df[unit]), codes(df[time])], names=["entity", "time"]
-    )
-    y = pd.Series(df[outcome].to_numpy(dtype=float), index=index, name=outcome)
-    x = pd.DataFrame(exog.to_numpy(dtype=float), index=index, columns=list(exog.columns))
-    w = None
-    if weights is not None:
-        w = pd.Series(df[weights].to_numpy(dtype=float), index=index, name=weights)
-    clusters = pd.Series(codes(df[cluster]), index=index, name="cluster")
-    try:
-        model = PanelOLS(y, x, weights=w, entity_effects=True, time_effects=True)
-        fit = model.fit(
-            cov_type="clustered",
-            clusters=clusters,
-            debiased=True,
-            auto_df=False,
-            count_effects=False,
-            group_debias=True,
-        )
-    except ValueError as exc:  # rank deficiency or absorbed regressors
-        raise NotEstimableError(
-            f"two-way fixed effects regression is not estimable: {exc}".strip()
-        ) from exc
-    return fit, int(clusters.max()) + 1
 
 
 def _warn_staggered(n_cohorts: int, function: str) -> None:
@@ -244,8 +244,9 @@ def twfe(
 ) -> DiDResult:
     """Estimate the static two-way fixed effects DiD coefficient.
 
-    Fits ``outcome_it = a_i + l_t + b * treatment_it + e_it`` with
-    linearmodels' ``PanelOLS`` (``entity_effects=True, time_effects=True``)
+    Fits ``outcome_it = a_i + l_t + b * treatment_it + e_it`` by least squares on the
+    within-transformed data (exact two-way demeaning, also for unbalanced and weighted
+    panels; the same estimate as linearmodels' ``PanelOLS`` with entity and time effects)
     and cluster-robust standard errors (Angrist & Pischke 2009, ch. 5). With a
     single adoption date this is the generalised DiD; under staggered adoption
     ``b`` is a weighted average of 2x2 comparisons, some with negative weights
@@ -282,13 +283,13 @@ def twfe(
 
     Notes
     -----
-    The covariance is ``PanelOLS.fit(cov_type="clustered", clusters=...,
-    debiased=True, auto_df=False, count_effects=False, group_debias=True)``:
-    linearmodels' ``debiased`` factor ``N/(N-K)`` times its ``group_debias`` factor
-    ``G/(G-1) * (N-1)/N`` gives Stata's CR1 factor ``G/(G-1) * (N-1)/(N-K)``, with
-    K the non-absorbed regressors (the fixed effects, nested in unit clusters when
-    clustering by unit, are not counted). Inference uses t with ``G - 1``
-    degrees of freedom. A unit counts toward a cohort by its first treated period.
+    The covariance is CR1 with the factor ``G/(G-1) * (N-1)/(N-K)``, K the
+    non-absorbed regressors (the fixed effects, nested in unit clusters when clustering
+    by unit, are not counted), as linearmodels' ``PanelOLS.fit(cov_type="clustered",
+    debiased=True, auto_df=False, count_effects=False, group_debias=True)`` and Stata's
+    ``xtreg, fe vce(cluster)``; the tests check it against linearmodels to 1e-8.
+    Inference uses t with ``G - 1`` degrees of freedom. A unit counts toward a cohort by
+    its first treated period.
 
     Examples
     --------
@@ -316,21 +317,20 @@ def twfe(
     treat = df[treatment].astype(float)
     first = df.loc[treat.to_numpy() == 1, [unit, time]].groupby(unit)[time].min()
     _warn_staggered(int(first.nunique()), "twfe")
-    exog = pd.DataFrame({treatment: treat.to_numpy()})
-    fit, n_clusters = _panel_fit(
-        df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
+    coef, cov, nobs = _two_way_fit(
+        df, outcome=outcome, unit=unit, time=time, exog={treatment: treat.to_numpy()},
+        cluster=cluster, weights=weights,
     )
-    df_t = n_clusters - 1
-    table = coefficient_table([treatment], fit.params.to_numpy(), fit.std_errors.to_numpy(),
-                              df_t)
+    se = np.sqrt(np.diag(cov.vcov))
+    table = coefficient_table([treatment], coef, se, cov.df)
     return DiDResult(
         method="twfe",
         term=treatment,
-        estimate=float(fit.params.iloc[0]),
-        std_error=float(fit.std_errors.iloc[0]),
-        df=df_t,
-        nobs=int(fit.nobs),
-        n_clusters=n_clusters,
+        estimate=float(coef[0]),
+        std_error=float(se[0]),
+        df=cov.df,
+        nobs=nobs,
+        n_clusters=int(cov.n_clusters),
         cluster=cluster,
         estimand=(
             "TWFE coefficient on treatment: a variance-weighted average of unit-period "
@@ -338,7 +338,7 @@ def twfe(
             "is not staggered"
         ),
         coefficients=table,
-        cov_note=_PANEL_COV_NOTE,
+        cov_note=f"{cov.note} ({_FE_NOTE})",
     )
 
 
@@ -357,7 +357,7 @@ def event_study(
     """Estimate a dynamic TWFE event study with binned endpoints.
 
     Fits ``outcome_it = a_i + l_t + sum_{k != reference} b_k 1[E_it = k] + e_it``
-    with linearmodels' ``PanelOLS`` (unit and time effects), where ``E_it`` is
+    with unit and time fixed effects (as :func:`twfe`), where ``E_it`` is
     the number of periods since the unit's cohort (first treated period),
     counted in positions of the sorted distinct values of ``time``.
     Never-treated units (cohort 0 or missing) have all event-time dummies zero.
@@ -451,9 +451,7 @@ def event_study(
         )
     binned = np.clip(e, -leads, lags)
     keep = [k for k in range(-leads, lags + 1) if k != reference]
-    exog = pd.DataFrame(
-        {f"e{k}": (treated_rows & (binned == k)).astype(float) for k in keep}
-    )
+    exog = {f"e{k}": (treated_rows & (binned == k)).astype(float) for k in keep}
     empty = [k for k in keep if not exog[f"e{k}"].any()]
     if empty:
         raise NotEstimableError(
@@ -462,16 +460,16 @@ def event_study(
         )
     n_cohorts = int(pd.Series(df[cohort].to_numpy()[treated_rows]).nunique())
     _warn_staggered(n_cohorts, "event_study")
-    fit, n_clusters = _panel_fit(
+    coef, cov, nobs = _two_way_fit(
         df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
     )
-    est = dict(zip(keep, fit.params.to_numpy(), strict=True))
-    se = dict(zip(keep, fit.std_errors.to_numpy(), strict=True))
+    est = dict(zip(keep, coef, strict=True))
+    se = dict(zip(keep, np.sqrt(np.diag(cov.vcov)), strict=True))
     grid = np.arange(-leads, lags + 1)
     # the covariance over the whole grid; the reference row and column are NaN (not estimated)
     pos = np.searchsorted(grid, keep)
     covariance = np.full((grid.size, grid.size), np.nan)
-    covariance[np.ix_(pos, pos)] = fit.cov.to_numpy()
+    covariance[np.ix_(pos, pos)] = cov.vcov
     return EventStudyResult(
         event_time=grid,
         estimate=np.array([est.get(int(k), 0.0) for k in grid]),
@@ -482,9 +480,9 @@ def event_study(
         lags=int(lags),
         binned_lower=bool(np.nanmin(e) < -leads),
         binned_upper=bool(np.nanmax(e) > lags),
-        df=n_clusters - 1,
-        nobs=int(fit.nobs),
-        n_clusters=n_clusters,
+        df=cov.df,
+        nobs=nobs,
+        n_clusters=int(cov.n_clusters),
         cluster=cluster,
         n_cohorts=n_cohorts,
         estimand=(
@@ -492,5 +490,5 @@ def event_study(
             f"to event time {reference}, treated vs not-yet/never treated; effects by event "
             "time only if effects are homogeneous across cohorts"
         ),
-        cov_note=_PANEL_COV_NOTE,
+        cov_note=f"{cov.note} ({_FE_NOTE})",
     )

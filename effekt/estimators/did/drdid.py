@@ -12,7 +12,8 @@ and R ``did`` calls them for each group-time cell of Callaway & Sant'Anna (2021)
 
 Each function returns ``(att, influence)`` where ``influence`` has one entry per
 observation and ``att_hat - att`` is asymptotically ``mean(influence)``. The propensity score
-is an unpenalised logit fitted by Newton-Raphson (R's ``glm``), clipped at ``1 - 1e-6``, and
+is an unpenalised logit fitted by Newton-Raphson (R's ``glm``;
+:func:`effekt.estimators._linalg.binary_glm`), clipped at ``1 - 1e-6``, and
 controls with a score of ``trim_level`` or more get weight zero (DRDID's trimming). Sampling
 weights are rescaled to mean one. Failures (too few units, singular design, no overlap) raise
 :class:`~effekt.errors.NotEstimableError` with the reason, so the caller can mark one cell.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from effekt.errors import NotEstimableError
+from effekt.estimators._linalg import binary_glm, wls
 
 __all__ = ["did_panel", "did_panel_means", "did_rc", "fit_logit", "fit_wls"]
 
@@ -30,57 +32,18 @@ _PS_CLIP = 1 - 1e-6
 _TRIM = 0.995
 
 
-def _is_intercept_only(x: np.ndarray) -> bool:
-    return x.shape[1] == 1
-
-
 def fit_wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least squares coefficients of ``y`` on ``x`` (raises if not estimable)."""
-    if x.shape[0] < x.shape[1] or w.sum() <= 0:
-        raise NotEstimableError("too few comparison units for the outcome regression")
-    if _is_intercept_only(x):
-        return np.array([np.dot(w, y) / w.sum()])
-    xtwx = x.T @ (w[:, None] * x)
-    if np.linalg.cond(xtwx) > 1e12:
-        raise NotEstimableError("singular covariates in the outcome regression")
-    return np.linalg.solve(xtwx, x.T @ (w * y))
+    """Outcome-regression coefficients (DRDID's rule: condition number above 1e12 fails)."""
+    return wls(y, x, w, what="outcome regression", units="comparison units", max_cond=1e12)[0]
 
 
 def fit_logit(d: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted logit of ``d`` on ``x`` (unpenalised, as R's ``glm``).
+    """Propensity-score logit: fitted probabilities and ``n * vcov`` (the mean Hessian's inverse).
 
-    Returns the fitted probabilities and ``n * vcov`` (the inverse of the mean Hessian).
+    The logit of :func:`effekt.estimators._linalg.binary_glm`, exactly as R's DRDID fits it.
     """
-    n = d.shape[0]
-    if _is_intercept_only(x):
-        p = float(np.dot(w, d) / w.sum())
-        if not 0 < p < 1:
-            raise NotEstimableError("no overlap: the propensity score is 0 or 1")
-        ps = np.full(n, p)
-        return ps, np.array([[n / (w.sum() * p * (1 - p))]])
-    beta = np.zeros(x.shape[1])
-    p0 = np.dot(w, d) / w.sum()
-    beta[0] = np.log(p0 / (1 - p0)) if np.allclose(x[:, 0], 1) and 0 < p0 < 1 else 0.0
-    dev_old = np.inf
-    for _ in range(100):
-        eta = np.clip(x @ beta, -30, 30)
-        ps = 1 / (1 + np.exp(-eta))
-        hess = x.T @ ((w * ps * (1 - ps))[:, None] * x)
-        if np.linalg.cond(hess) > 1e12:
-            raise NotEstimableError("singular covariates or no overlap in the propensity score")
-        beta = beta + np.linalg.solve(hess, x.T @ (w * (d - ps)))
-        eta = np.clip(x @ beta, -30, 30)
-        ps = 1 / (1 + np.exp(-eta))
-        dev = -2 * np.sum(w * (d * np.log(ps) + (1 - d) * np.log1p(-ps)))
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < 1e-12:
-            break
-        dev_old = dev
-    else:
-        raise NotEstimableError("the propensity score logit did not converge (no overlap)")
-    hess = x.T @ ((w * ps * (1 - ps))[:, None] * x)
-    if np.linalg.cond(hess) > 1e12:
-        raise NotEstimableError("no overlap: fitted propensity scores of 0 or 1")
-    return ps, n * np.linalg.inv(hess)
+    fit = binary_glm(d, x, w, link="logit", scale=d.shape[0], max_cond=1e12)
+    return fit.fitted, fit.inv_hessian
 
 
 def _ps_weights(d, ps, w):

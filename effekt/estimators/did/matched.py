@@ -62,6 +62,7 @@ from effekt._checks import (
     check_unique,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
+from effekt.estimators.covariance import influence_vcov
 from effekt.estimators.did.matched_results import MatchedDiDResult
 from effekt.estimators.matching.match import match
 
@@ -353,8 +354,6 @@ def _event_study(stacked, wide, cl, lo_e, hi_e, times):
         est.append(total)
         psi_cols.append(summed)
         n_stacks.append(int(np.unique(g).size))
-    if n_cl < 2:
-        raise NotEstimableError("cluster-robust standard errors need at least 2 clusters.")
-    psi_m = np.column_stack(psi_cols)
-    vcov = psi_m.T @ psi_m * n_cl / (n_cl - 1)
+    # each row holds one cluster's summed influence functions: G/(G-1) * sum_g psi_g psi_g'
+    vcov = influence_vcov(np.column_stack(psi_cols)).vcov
     return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks)

@@ -3,11 +3,13 @@
 The effect is the coefficient of the treatment in ``lm(y ~ treat [+ covariates],
 weights)``, as MatchIt's and WeightIt's vignettes recommend. Standard errors:
 
-* ``"cluster"`` — cluster-robust by subclass (matched pair), the sandwich with the
+* ``"cluster"`` — cluster-robust CR1 by subclass (matched pair), the sandwich with the
   small-sample factor ``G/(G-1) * (n-1)/(n-k)`` of Stata and R's
   ``sandwich::vcovCL(type = "HC1")``; a further ``cluster`` column gives two-way
   clustering (Cameron, Gelbach and Miller 2011) by subclass and that column;
 * ``"robust"`` — heteroskedasticity-robust HC1, ``n/(n-k)``.
+
+Both come from :func:`effekt.estimators.covariance.sandwich`.
 
 References
 ----------
@@ -26,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import check_columns, check_no_missing, check_numeric
-from effekt.errors import NotEstimableError
+from effekt.estimators._linalg import wls
+from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design
 from effekt.plotting import coefficient_plot
 from effekt.results import (
@@ -38,68 +41,13 @@ from effekt.results import (
     p_value,
 )
 
-__all__ = ["ESTIMAND_WORDS", "EffectResult", "cluster_vcov", "weighted_effect", "wls_fit"]
+__all__ = ["ESTIMAND_WORDS", "EffectResult", "weighted_effect"]
 
 ESTIMAND_WORDS = {
     "ATT": "average treatment effect on the treated (ATT)",
     "ATC": "average treatment effect on the controls (ATC)",
     "ATE": "average treatment effect (ATE)",
 }
-
-
-def wls_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(coef, bread)`` of weighted least squares; ``bread = (X'WX)^-1``."""
-    xtwx = X.T @ (X * w[:, None])
-    try:
-        bread = np.linalg.inv(xtwx)
-    except np.linalg.LinAlgError as exc:
-        raise NotEstimableError(
-            "the outcome regression is singular; a covariate is collinear with the "
-            "treatment or constant in the matched sample."
-        ) from exc
-    coef = bread @ (X.T @ (w * y))
-    return coef, bread
-
-
-def _meat(scores: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, int]:
-    codes = pd.factorize(groups)[0]
-    n_groups = int(codes.max()) + 1
-    summed = np.zeros((n_groups, scores.shape[1]))
-    np.add.at(summed, codes, scores)
-    return summed.T @ summed, n_groups
-
-
-def cluster_vcov(
-    X: np.ndarray,
-    resid: np.ndarray,
-    w: np.ndarray,
-    bread: np.ndarray,
-    clusters: list[np.ndarray],
-) -> tuple[np.ndarray, int]:
-    """Cluster-robust (one- or two-way) covariance with the HC1-type adjustment.
-
-    Returns the covariance and the smallest number of clusters. With no cluster
-    arrays this is HC1 (each observation its own cluster, factor ``n/(n-k)``).
-    """
-    n, k = X.shape
-    scores = X * (w * resid)[:, None]
-    if not clusters:
-        meat = scores.T @ scores
-        return bread @ meat @ bread * n / (n - k), n
-
-    def one(groups: np.ndarray) -> tuple[np.ndarray, int]:
-        meat, g = _meat(scores, groups)
-        if g < 2:
-            raise NotEstimableError("cluster-robust standard errors need at least 2 clusters.")
-        return bread @ meat @ bread * (g / (g - 1)) * ((n - 1) / (n - k)), g
-
-    if len(clusters) == 1:
-        return one(clusters[0])
-    va, ga = one(clusters[0])
-    vb, gb = one(clusters[1])
-    inter = pd.factorize(pd.MultiIndex.from_arrays(clusters))[0]
-    vab, _ = one(inter)
-    return va + vb - vab, min(ga, gb)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -179,8 +127,7 @@ class EffectResult(EffectResults):
             [
                 f"Effect on {self.outcome}: {self.estimand}",
                 f"Outcome-regression covariates: {covs}",
-                f"Standard errors: {self.se_type}; {self.n_clusters} "
-                + ("clusters" if self.se_type.startswith("cluster") else "observations"),
+                f"Standard errors: {self.se_type}",
                 f"Units: {self.n_treated} treated, {self.n_control} control",
                 format_table(table),
             ]
@@ -216,26 +163,26 @@ def weighted_effect(
     X = np.column_stack(parts)
     y = data[outcome].to_numpy(dtype=float)
     w = data[weights].to_numpy(dtype=float)
-    coef, bread = wls_fit(y, X, w)
-    resid = y - X @ coef
-    vcov, n_clusters = cluster_vcov(
-        X, resid, w, bread, [data[c].to_numpy() for c in clusters]
+    coef, bread = wls(
+        y, X, w, what="outcome regression",
+        hint="a covariate is collinear with the treatment or constant in the matched sample.",
+    )
+    cov = sandwich(
+        X, y - X @ coef, bread=bread, weights=w, cov_type="CR1" if clusters else "HC1",
+        clusters=[data[c].to_numpy() for c in clusters] or None,
+        cluster_names=clusters or None,
     )
     t = data[treatment].to_numpy()
-    label = {
-        "cluster": "cluster-robust (HC1-type) by " + " and ".join(clusters) if clusters else "",
-        "robust": "heteroskedasticity-robust (HC1)",
-    }[se]
     return EffectResult(
         term=treatment,
         estimate=float(coef[1]),
-        std_error=float(np.sqrt(vcov[1, 1])),
+        std_error=float(np.sqrt(cov.vcov[1, 1])),
         estimand=ESTIMAND_WORDS[estimand],
         outcome=outcome,
         covariates=tuple(covs),
-        se_type=label,
+        se_type=cov.note,
         n_obs=len(data),
-        n_clusters=int(n_clusters),
+        n_clusters=int(cov.n_clusters or cov.n_obs),
         n_treated=int((t == 1).sum()),
         n_control=int((t == 0).sum()),
     )

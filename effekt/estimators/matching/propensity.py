@@ -1,6 +1,7 @@
 """Propensity scores and the covariate design shared by matching, weighting and balance.
 
-The propensity model is an unpenalised binomial GLM fitted with statsmodels (as R's
+The propensity model is an unpenalised binomial GLM fitted by Newton-Raphson
+(:func:`effekt.estimators._linalg.binary_glm`, the maximum of R's
 ``glm(treat ~ x, family = binomial)``), not scikit-learn's penalised logistic
 regression, so that the scores equal R's and MatchIt's. Categorical covariates are
 expanded as R expands a factor in a model formula: one indicator per level, the first
@@ -15,17 +16,15 @@ observational studies for causal effects. *Biometrika* 70(1), 41-55.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from effekt._checks import as_list, check_choice, check_columns, check_frame
-from effekt.errors import DataError, SpecError
+from effekt.errors import DataError, NotEstimableError, SpecError
+from effekt.estimators._linalg import binary_glm
 
 __all__ = ["PropensityModel", "covariate_design", "parse_formula", "propensity"]
 
@@ -171,18 +170,6 @@ def covariate_design(
     return pd.DataFrame(parts, index=df.index)
 
 
-def _fit_glm(y: np.ndarray, X: np.ndarray, model: str) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum likelihood by Newton's method (the same optimum as R's IRLS)."""
-    cls = sm.Logit if model == "logit" else sm.Probit
-    glm = cls(y, X, check_rank=False)  # rank checked by the caller
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = np.zeros(X.shape[1])
-        fit = glm.fit(start_params=start, method="newton", maxiter=100, tol=1e-14, disp=False)
-    params = np.asarray(fit.params)
-    return params, glm.cdf(X @ params)
-
-
 def propensity(
     df: pd.DataFrame,
     treatment: str | None = None,
@@ -254,17 +241,24 @@ def fit_propensity(t: np.ndarray, design: pd.DataFrame, model: str) -> np.ndarra
             f"the covariates {list(design.columns)} are collinear (design rank {rank} < "
             f"{X.shape[1]} columns with the intercept); remove redundant covariates."
         )
+    advice = (
+        "some covariate (or combination) predicts treatment exactly and the estimates do "
+        "not exist. Drop or coarsen the offending covariate (for example merge rare "
+        "categories), or restrict the sample to the region of common support."
+    )
     try:
-        params, fitted = _fit_glm(t.astype(float), X, model)
-    except (np.linalg.LinAlgError, PerfectSeparationError):
-        params, fitted = np.full(X.shape[1], np.nan), np.zeros(len(t))
+        # no condition-number limit: covariates in kroner beside indicators are badly scaled
+        # without being collinear (the rank was checked above)
+        fitted = binary_glm(t.astype(float), X, link=model, max_cond=None).fitted
+    except NotEstimableError as exc:
+        raise DataError(
+            f"perfect or quasi-perfect separation in the {model} propensity model ({exc}): "
+            + advice
+        ) from exc
     extreme = (fitted < _SEPARATION_EPS) | (fitted > 1 - _SEPARATION_EPS)
-    if not np.all(np.isfinite(params)) or extreme.any():
+    if extreme.any():
         raise DataError(
             f"perfect or quasi-perfect separation in the {model} propensity model: "
-            f"{int(extreme.sum())} units have a fitted probability of 0 or 1, so some "
-            "covariate (or combination) predicts treatment exactly and the estimates do not "
-            "exist. Drop or coarsen the offending covariate (for example merge rare "
-            "categories), or restrict the sample to the region of common support."
+            f"{int(extreme.sum())} units have a fitted probability of 0 or 1, so " + advice
         )
     return fitted
