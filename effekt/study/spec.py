@@ -60,6 +60,7 @@ from typing import Any, Literal, get_args
 
 import pandas as pd
 
+from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import SpecError
 
 __all__ = [
@@ -303,8 +304,6 @@ def _outcomes(file: Path, raw: Any) -> tuple[Outcome, ...]:
         if name.startswith("cost_") and agg != "sum":
             r.fail("aggregation", "cost_<sector> outcomes are sums of service costs; use 'sum'")
         costs = r.get("cost_per_unit", "table", {})
-        from effekt.budgeting.sectors import resolve_sector
-
         pairs = []
         for sector, value in costs.items():
             try:

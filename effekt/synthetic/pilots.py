@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from effekt.synthetic.population import Population, _random_date
+from effekt.synthetic.population import Population, random_date
 
 __all__ = ["HOLF_EFFECTS", "SAMHANDLING_EFFECTS", "HolfDesign", "Pilots", "Scenario"]
 
@@ -114,7 +114,7 @@ def assign_pilots(
     round_year = rounds[rng_holf.integers(0, len(rounds), n_fam)]
     u_draw = rng_holf.random(n_fam)
     multiplier = rng_holf.uniform(0.5, 1.5, n_fam)
-    start_date = _random_date(rng_holf, round_year)
+    start_date = random_date(rng_holf, round_year)
     offices = np.sort(f["nav_office"].unique())
     holf_offices = rng_holf.permutation(offices)[: (len(offices) + 1) // 2]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["DISTRICTS", "Population", "build_population"]
+__all__ = ["DISTRICTS", "Population", "build_population", "random_date"]
 
 POPULATION_2018 = 126_347  # 1 July 2018, Handlingsprogram 2019–2022 ch. 8
 GROWTH_PER_YEAR = 1_750  # same source
@@ -113,7 +113,7 @@ def _households(rng: np.random.Generator, n: int, entry_year: np.ndarray) -> dic
     }
 
 
-def _random_date(rng: np.random.Generator, year: np.ndarray) -> np.ndarray:
+def random_date(rng: np.random.Generator, year: np.ndarray) -> np.ndarray:
     """Draw a random day within each ``year`` (datetime64[D])."""
     start = (np.asarray(year) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     return start + rng.integers(0, 365, len(start)).astype("timedelta64[D]")
@@ -143,8 +143,8 @@ def build_population(
     base = in_year == start_year
     out_year = in_year + rng.geometric(MOVE_OUT_HAZARD, n_fam)
     moves_out = out_year <= end_year
-    move_in = np.where(base, np.datetime64("NaT"), _random_date(rng, in_year))
-    move_out = np.where(moves_out, _random_date(rng, np.minimum(out_year, end_year)),
+    move_in = np.where(base, np.datetime64("NaT"), random_date(rng, in_year))
+    move_out = np.where(moves_out, random_date(rng, np.minimum(out_year, end_year)),
                         np.datetime64("NaT"))
 
     kids = h["has_children"]

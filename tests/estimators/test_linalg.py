@@ -28,7 +28,7 @@ import pytest
 import statsmodels.api as sm
 
 from effekt.errors import DataError, NotEstimableError, SpecError
-from effekt.estimators._linalg import BinaryGLM, binary_glm, gram_inverse, wls
+from effekt.estimators._linalg import BinaryGLM, binary_glm, demean_two_way, gram_inverse, wls
 
 # --- verbatim copies of the replaced functions (as of the issue) -----------------------
 
@@ -272,3 +272,24 @@ def test_unknown_link_and_non_binary_response():
         binary_glm(d, X, link="cloglog")
     with pytest.raises(DataError, match="0s and 1s"):
         binary_glm(d * 0.5, X)
+
+
+# --- the two-way within transformation ------------------------------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_demean_two_way_equals_lsdv_residuals_on_an_unbalanced_panel(weighted):
+    # reference: the residuals of each column on explicit unit and period dummies (LSDV),
+    # by weighted least squares with numpy's lstsq; tolerance 1e-10 (two exact methods)
+    rng = np.random.default_rng(5)
+    rows = [(i, t) for i in range(60) for t in range(7) if rng.uniform() < 0.7]
+    unit, time = (np.array(c) for c in zip(*rows, strict=True))
+    v = rng.normal(size=(len(unit), 3)) + unit[:, None] * 0.3 + time[:, None]
+    w = rng.uniform(0.5, 2.0, len(unit)) if weighted else None
+    got = demean_two_way(v, unit, time, w)
+    dummies = np.column_stack([unit == i for i in np.unique(unit)]
+                              + [time == t for t in np.unique(time)[1:]]).astype(float)
+    sw = np.sqrt(np.ones(len(unit)) if w is None else w)
+    coef, *_ = np.linalg.lstsq(dummies * sw[:, None], v * sw[:, None], rcond=None)
+    np.testing.assert_allclose(got, v - dummies @ coef, atol=1e-10)
+    np.testing.assert_allclose(demean_two_way(v[:, 0], unit, time, w), got[:, 0], atol=1e-12)

@@ -21,7 +21,7 @@ from effekt.errors import EffektWarning
 from effekt.estimators import att_gt, twfe
 from effekt.synthetic import load
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from effekt.errors import SpecError
 from effekt.estimators.matching.abadie_imbens import abadie_imbens
 from effekt.estimators.matching.match import match
 
-DW = Path(__file__).parent / "fixtures" / "dw" / "nsw_dw_cps.csv.gz"
+DW = Path(__file__).parents[2] / "fixtures" / "dw" / "nsw_dw_cps.csv.gz"
 
 
 def slow_ai(X, t, y, M, J, variance, bias_adjust=True, mahalanobis=False):

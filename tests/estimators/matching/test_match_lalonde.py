@@ -9,7 +9,7 @@ import pytest
 from effekt.estimators.matching.match import match
 from effekt.estimators.matching.propensity import propensity
 
-FIX = Path(__file__).resolve().parent / "fixtures" / "matching"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 
 

@@ -11,7 +11,7 @@ from effekt.errors import NotEstimableError
 from effekt.estimators.matching.propensity import covariate_design
 from effekt.estimators.matching.weighting import entropy_weights, weights
 
-FIX = Path(__file__).resolve().parent / "fixtures" / "matching"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 
 

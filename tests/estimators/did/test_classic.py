@@ -442,3 +442,25 @@ def test_missing_cell_not_estimable(small):
     bad = small[~((small["treated"] == 1) & (small["post"] == 1))]
     with pytest.raises(NotEstimableError, match=r"treated=1, post=1"):
         did_2x2(bad, outcome="y", unit="unit", time="t", treated="treated", post="post")
+
+
+def test_twfe_on_an_unbalanced_weighted_panel_matches_linearmodels():
+    # linearmodels' PanelOLS with entity and time effects, clustered by entity with the CR1
+    # factor (debiased, group_debias, effects not counted); tolerance 1e-8
+    rng = np.random.default_rng(6)
+    rows = [(i, t) for i in range(150) for t in range(8) if rng.uniform() < 0.75]
+    d = pd.DataFrame(rows, columns=["u", "t"])
+    d["d"] = ((d["u"] < 50) & (d["t"] >= 4)).astype(int)
+    d["y"] = 0.05 * d["u"] + 0.2 * d["t"] + 1.5 * d["d"] + rng.normal(size=len(d))
+    d["w"] = rng.uniform(0.5, 2.0, len(d))
+    with pytest.warns(EffektWarning, match="staggered"):  # first treated periods differ
+        res = twfe(d, outcome="y", unit="u", time="t", treatment="d", weights="w")
+    idx = pd.MultiIndex.from_frame(d[["u", "t"]])
+    ref = PanelOLS(pd.Series(d["y"].to_numpy(), idx), pd.DataFrame({"d": d["d"].to_numpy()}, idx),
+                   weights=pd.Series(d["w"].to_numpy(), idx), entity_effects=True,
+                   time_effects=True).fit(
+        cov_type="clustered", clusters=pd.Series(d["u"].to_numpy(), idx), debiased=True,
+        auto_df=False, count_effects=False, group_debias=True)
+    assert res.estimate == pytest.approx(ref.params["d"], abs=1e-8)
+    assert res.std_error == pytest.approx(ref.std_errors["d"], abs=1e-8)
+    assert res.nobs == len(d) and res.n_clusters == 150

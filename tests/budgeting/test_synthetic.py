@@ -13,7 +13,7 @@ from effekt.data import RecordStore, panel, trajectories
 from effekt.estimators import matched_did
 from effekt.synthetic import SECTORS
 
-DATA = Path(__file__).resolve().parents[1] / "synthetic_data"
+DATA = Path(__file__).resolve().parents[2] / "synthetic_data"
 SA_MONTH_NOK = 9_718  # Statistics Norway 2019, CALIBRATION.md
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from effekt.estimators.did.staggered import att_gt
 
-REF = Path(__file__).parents[2] / "shared" / "reference" / "did_mpdta"
-PEERS = Path(__file__).parent / "fixtures" / "did_peers"
+REF = Path(__file__).parents[4] / "shared" / "reference" / "did_mpdta"
+PEERS = Path(__file__).parents[2] / "fixtures" / "did_peers"
 TOL = 1e-6
 
 pytestmark = pytest.mark.skipif(
