@@ -63,3 +63,56 @@ def test_report_renders_both_languages_and_hides_a_suppressed_main_estimate(lang
     assert "<script" not in html
     hidden = render_report(_results(lang, suppressed=True))
     assert 'id="main-estimate"' not in hidden and "&lt;5" in hidden
+
+
+@pytest.mark.parametrize(("lang", "where", "what"), [
+    ("nb", "Hovedanalysen av andel i arbeid:",
+     "Det var for få å matche med til å gi alle 3 matcher (færre enn 5 sammenligningsenheter "
+     "for 5 eller flere deltakere)."),
+    ("en", "Main analysis of share employed:",
+     "There were too few units to match with to give everyone 3 matches (fewer than 5 "
+     "comparison units for 5 or more participants)."),
+])
+def test_report_words_a_disclosed_warning_in_its_language(lang, where, what):
+    results = _results(lang, suppressed=False)
+    results["warnings"] = [
+        {"step": "main", "check": None, "outcome": "employed", "design": "did_2x2",
+         "category": "too_few_controls_for_ratio", "message": "(technical, English)",
+         "fields": {"n_other": "<5", "other": "control", "n_focal": ">=5", "focal": "treated",
+                    "ratio": 3}},
+        {"step": "budget", "check": None, "outcome": None, "design": None,
+         "category": "a_kind_from_a_newer_effekt", "message": "x", "fields": {}},
+    ]
+    html = render_report(results)
+    assert f"<li><strong>{where}</strong> {what}</li>" in html
+    assert TEXTS[lang]["warn_other"] in html  # an unknown category reads as withheld
+    assert "(technical, English)" not in html
+
+
+def test_report_lists_failed_cells_once_per_analysis():
+    results = _results("en", suppressed=False)
+    where = {"step": "robustness", "check": "alternative_control", "outcome": "employed",
+             "design": "staggered_did"}
+    results["warnings"] = [
+        {**where, "category": "cells_not_estimable", "message": "m", "fields": {"n_cells": 4}},
+        {**where, "category": "cells_skipped_in_aggregation", "message": "m",
+         "fields": {"kind": "dynamic", "n_cells": 4}},
+        {**where, "check": "placebo_outcome", "category": "cells_skipped_in_aggregation",
+         "message": "m", "fields": {"kind": "dynamic", "n_cells": 2}},
+    ]
+    html = render_report(results)
+    notes = html[html.index("class='warnings'"):]
+    assert notes.count("<li>") == 2  # the aggregation repeats the first note, not the third
+    assert ("The robustness check ‘other control group (not yet treated)’ for share "
+            "employed:</strong> Estimates for 4 combinations") in notes
+    assert "leaves out the 2 combinations" in notes
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_report_says_when_the_main_estimate_could_not_be_computed(lang):
+    results = _results(lang, suppressed=False)
+    nan = {k: None for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
+    results["main"] = {**results["main"], **nan}
+    results["outcomes"] = [results["main"]]
+    html = render_report(results)  # rendered (it failed on a NaN interval before)
+    assert TEXTS[lang]["summary_not_estimable"] in html and 'id="main-estimate"' not in html

@@ -2,7 +2,9 @@
 
 Each design is run through ``effekt.study.designs.estimate`` on a noise-free municipality,
 where the two-period comparison of a cohort against the never-exposed must return the
-planted effect; the 2x2 design must also equal ``did_2x2`` run directly.
+planted effect; the 2x2 design must also equal ``did_2x2`` run directly. The TWFE
+robustness design is checked against a direct ``event_study`` call: its standard error is
+that of the mean of the post-period coefficients under their joint covariance.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import numpy as np
 import pytest
 
 from effekt.data import RecordStore, panel
-from effekt.estimators import did_2x2
+from effekt.errors import EffektWarning
+from effekt.estimators import did_2x2, event_study
 from effekt.study.designs import estimate
 from effekt.synthetic import generate
 
@@ -33,10 +36,9 @@ def world():
 def test_did_2x2_design_recovers_planted_effect_without_noise():
     p, truth = _world(noise=False)
     g = int(truth["cohort"].min())
-    with pytest.warns(RuntimeWarning):  # residual variance 0: statsmodels' SE is NaN
-        est = estimate(_only_cohort(p, g), "did_2x2", "school_absence_days",
-                       unit="person_id", covariates=[],
-                       options={"pre_period": g - 1, "post_period": g + 2}, seed=1)
+    est = estimate(_only_cohort(p, g), "did_2x2", "school_absence_days",
+                   unit="person_id", covariates=[],
+                   options={"pre_period": g - 1, "post_period": g + 2}, seed=1)
     planted = truth.query("cohort == @g and period == @g + 2")["effect_panel"].iloc[0]
     assert est.estimate == pytest.approx(planted, abs=1e-9)
 
@@ -79,3 +81,30 @@ def test_other_two_period_designs_run_and_report_flow(world, design):
     # waves are dealt to schools at random, so both designs land near the planted effect
     planted = truth.query("cohort == @g and period == @g + 2")["effect_panel"].iloc[0]
     assert abs(est.estimate - planted) < 4 * est.std_error
+
+
+@pytest.mark.parametrize("options", [{}, {"window": [-4, 6], "cluster": "provider_id"}])
+def test_twfe_design_se_uses_the_joint_covariance(world, options):
+    """The TWFE robustness row averages the post coefficients; its SE is sqrt(a' V a)."""
+    p, _ = world
+    y = "school_absence_days"
+    with pytest.warns(EffektWarning, match="adoption is staggered"):  # passed on, not eaten
+        est = estimate(p, "twfe_event_study", y, unit="person_id", covariates=[],
+                       options=options, seed=1)
+    lo, hi = options.get("window", (None, None))
+    with pytest.warns(EffektWarning):
+        r = event_study(p[p[y].notna()], y, "person_id", "period", "cohort",
+                        leads=None if lo is None else -lo, lags=hi,
+                        cluster=options.get("cluster"))
+    frame = r.to_frame()
+    if "event_time" not in frame.columns:
+        frame = frame.reset_index()
+    post = frame[frame["event_time"] >= 0]
+    times = post["event_time"].astype(int).tolist()
+    a = np.full(len(times), 1 / len(times))
+    v = r.vcov.loc[times, times].to_numpy(dtype=float)
+    assert est.std_error == pytest.approx(float(np.sqrt(a @ v @ a)), abs=1e-10)
+    assert est.estimate == pytest.approx(float(post["estimate"].mean()), abs=1e-10)
+    independent = float(np.sqrt((post["std_error"] ** 2).sum()) / len(times))
+    assert abs(est.std_error - independent) > 1e-3  # the covariance matters here
+    assert "ignores" not in est.estimand and "covariance" in est.estimand

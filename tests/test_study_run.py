@@ -132,6 +132,8 @@ def test_holf_end_to_end_and_reproducible(holf):
     assert (holf / "a" / "report.html").read_bytes() == (holf / "b" / "report.html").read_bytes()
     assert results["main"]["outcome"] == "social_assistance_months"
     assert results["balance"] and results["budget"]
+    assert results["warnings"] == []  # no estimator warned: no note in the limitations
+    assert "class='warnings'" not in (holf / "a" / "report.html").read_text()
     resolved = json.loads((holf / "a" / "resolved_spec.json").read_text())
     assert resolved["data_fingerprint"]["persons.parquet"] == json.loads(
         (ROOT / "synthetic_data" / "manifest.json").read_text())["files"]["persons.parquet"][
@@ -147,6 +149,20 @@ def test_samhandling_end_to_end(samhandling):
     assert results["main"]["outcome"] == "school_absence_days"
     checks = {r["check"] for r in results["robustness"]}
     assert checks == {"alternative_control", "alternative_estimator", "placebo_outcome"}
+    # the TWFE check warns of staggered adoption; the warning reaches results and report
+    assert results["warnings"] == [{
+        "step": "robustness", "check": "alternative_estimator",
+        "outcome": "school_absence_days", "design": "twfe_event_study",
+        "category": "twfe_staggered_adoption",
+        "fields": {"function": "event_study", "n_cohorts": 4},
+        "message": "event_study: adoption is staggered (4 treated cohorts). With effects that "
+                   "vary over time or between cohorts, the TWFE coefficients are biased "
+                   "(Goodman-Bacon 2021, Sun & Abraham 2021)."}]
+    html = (samhandling / "report.html").read_text()
+    limits = html[html.index("<h2>Begrensninger</h2>"):]
+    assert ("<li><strong>Robusthetskontrollen «hendelsesstudie med toveis faste effekter» "
+            "for fraværsdager i skolen:</strong> Tiltaket startet på ulike tidspunkt "
+            "(4 oppstartskull).") in limits
     # planted truth: absence days, mean over event times 0..6, about -2.3
     assert results["main"]["ci_lower"] < -2.3 < results["main"]["ci_upper"]
 
@@ -194,6 +210,7 @@ n_boot = 99
 window = [-5, 4]
 [robustness]
 pretrend_test = true
+alternative_estimator = "twfe_event_study"   # warns: its warning is written too
 """)
     ids = set()
     for frame in t.values():
@@ -207,6 +224,7 @@ pretrend_test = true
 def test_no_identifier_anywhere_in_outputs(shifted):
     out, ids = shifted
     assert min(ids) > OFFSET
+    assert json.loads((out / "results.json").read_text())["warnings"]  # warnings are scanned
     for path in out.rglob("*"):
         if path.is_file():
             tokens = set(re.findall(r"(?<![\d.])\d{10}(?![\d.])", path.read_text()))

@@ -28,7 +28,16 @@ def sector_column(sector: str) -> str:
 
 
 def sector_columns(store: RecordStore) -> dict[str, str]:
-    """Map each sector in ``measures`` (sorted) to its cost column name."""
+    """Map each sector in ``measures`` (sorted) to its cost column name.
+
+    Public as :func:`effekt.data.sector_columns`: the names of the ``cost_<sector>`` columns
+    that :func:`effekt.data.panel` adds: ``cost_`` + the sector in snake_case.
+
+    Raises
+    ------
+    SpecError
+        Two sectors give the same column name.
+    """
     frame = store.table("measures").select("sector").distinct().to_pandas()
     sectors = sorted(s for s in frame["sector"].tolist() if isinstance(s, str))
     out: dict[str, str] = {}

@@ -62,7 +62,7 @@ def event_study_png(
 
 
 def love_plot_png(rows: list[dict[str, Any]], labels: tuple[str, str], title: str) -> str | None:
-    """Love plot: |SMD| before and after matching per covariate (and cohort).
+    """Love plot: absolute SMD before and after matching per covariate (and cohort).
 
     Examples
     --------

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from effekt.reports.figures import event_study_png, love_plot_png
-from effekt.reports.texts import ESTIMAND_WORDS, fmt_number, label, text
+from effekt.reports.texts import ESTIMAND_WORDS, TEXTS, fmt_number, label, text
 
 __all__ = ["render_report"]
 
@@ -81,6 +81,8 @@ def render_report(results: dict[str, Any]) -> str:
                          unit_plural=label(lang, unit), design=label(lang, design)) + "</p>")
     if main["suppressed"]:
         out.append(f'<p class="answer">{t("summary_suppressed", min_cell=min_cell)}</p>')
+    elif main["estimate"] is None or main["ci_lower"] is None:  # no finite estimate
+        out.append(f'<p class="answer">{t("summary_not_estimable")}</p>')
     else:
         answer = t("summary_answer", estimate="\x00", ci_lower=num(main["ci_lower"]),
                    ci_upper=num(main["ci_upper"]), n_treated=main["n_treated"],
@@ -212,6 +214,12 @@ def render_report(results: dict[str, Any]) -> str:
     out.append(f"<li>{t('lim_small', min_cell=min_cell)}</li>")
     if "synthetic" in spec["data"] or "synthetic" in str(spec["data"].get("folder", "")):
         out.append(f"<li>{t('lim_synthetic')}</li>")
+    notes = _readable_notes(results.get("warnings") or [])
+    if notes:
+        out.append(f"<li>{t('lim_warnings')}<ul class='warnings'>")
+        out += [f"<li><strong>{escape(_warning_where(lang, w))}:</strong> "
+                f"{escape(_warning_text(lang, w))}</li>" for w in notes]
+        out.append("</ul></li>")
     out.append("</ul>")
     n_sup = results["disclosure"]["suppressed_estimates"]
     out.append(f"<p class='note'>{t('disclosure', min_cell=min_cell, n_suppressed=n_sup)}</p>")
@@ -224,3 +232,61 @@ def _estimand(lang: str, design: str, technical: str) -> str:
     """Return the estimand in plain words, the estimator's own statement in brackets."""
     words = ESTIMAND_WORDS[lang].get(design)
     return f"{words} [{technical}]" if words else technical
+
+
+def _readable_notes(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the warnings to list for the reader: all but the repeats in other words.
+
+    An aggregation that skips cells that could not be estimated repeats the note on those
+    cells of the same analysis (which says they are left out); only that note is listed.
+    """
+    def where(w: dict[str, Any]) -> tuple:
+        return w["step"], w.get("check"), w.get("outcome"), w.get("design")
+
+    failed = {where(w) for w in notes if w["category"] == "cells_not_estimable"}
+    return [w for w in notes
+            if not (w["category"] == "cells_skipped_in_aggregation" and where(w) in failed)]
+
+
+def _warning_where(lang: str, w: dict[str, Any]) -> str:
+    """Return where a recorded warning came from, in words (step, check, outcome).
+
+    The check ``alternative_estimator`` is named by its design, which says more.
+    """
+    step = w["step"]
+    if step == "main":
+        return text(lang, "warn_where_main", outcome=label(lang, w["outcome"]))
+    if step != "robustness":
+        return text(lang, f"warn_where_{step}")
+    check = (w["design"] if w.get("check") == "alternative_estimator" and w.get("design")
+             else w["check"])
+    out = text(lang, "warn_where_robustness", check=label(lang, check))
+    return out + (text(lang, "warn_for", outcome=label(lang, w["outcome"]))
+                  if w.get("outcome") else "")
+
+
+def _warning_text(lang: str, w: dict[str, Any]) -> str:
+    """Return a recorded warning in plain words, its disclosed fields filled in.
+
+    Banded counts (``"<5"``, ``">=5"``) read as "fewer than 5" and "5 or more", lists of
+    cohorts as "2018 and 2019", the words ``treated`` and ``control`` as the report's labels.
+    """
+    key = f"warn_{w['category']}"
+    if key not in TEXTS[lang]:
+        key = "warn_other"
+
+    def words(v: Any) -> str:
+        if isinstance(v, list):
+            items = [words(x) for x in v]
+            if len(items) < 2:
+                return "".join(items)
+            return f"{', '.join(items[:-1])} {text(lang, 'and')} {items[-1]}"
+        if isinstance(v, str) and v.startswith("<"):
+            return text(lang, "band_small", min_cell=v[1:])
+        if isinstance(v, str) and v.startswith(">="):
+            return text(lang, "band_large", min_cell=v[2:])
+        if v in ("treated", "control"):
+            return label(lang, v)
+        return str(v)
+
+    return text(lang, key, **{k: words(v) for k, v in w.get("fields", {}).items()})

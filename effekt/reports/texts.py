@@ -20,6 +20,8 @@ TEXTS: dict[str, dict[str, str]] = {
                           "$ci_upper), basert på $n_treated deltakende $unit_plural.",
         "summary_suppressed": "Hovedanslaget er undertrykt fordi det bygger på færre enn "
                               "$min_cell enheter.",
+        "summary_not_estimable": "Hovedanslaget kunne ikke beregnes fra disse dataene; se "
+                                 "merknadene under Begrensninger.",
         "conf_high": "Intervallet utelukker null effekt, og testen for ulike trender før "
                      "oppstart gir ikke grunn til bekymring: resultatet er forholdsvis sikkert.",
         "conf_mid": "Intervallet utelukker null effekt, men testen for ulike trender før "
@@ -84,6 +86,41 @@ TEXTS: dict[str, dict[str, str]] = {
                      "er skjult.",
         "lim_synthetic": "Dataene er syntetiske (kunstig kommune); resultatene illustrerer "
                          "metoden og sier ingenting om virkelige personer.",
+        "lim_warnings": "Under beregningen ga metodene disse merknadene:",
+        "warn_where_data": "Dataene",
+        "warn_where_main": "Hovedanalysen av $outcome",
+        "warn_where_robustness": "Robusthetskontrollen «$check»",
+        "warn_for": " for $outcome",
+        "warn_where_budget": "Budsjettvirkningen",
+        "band_small": "færre enn $min_cell",
+        "band_large": "$min_cell eller flere",
+        "and": "og",
+        "warn_dropped_missing_outcome": "Observasjoner uten målt utfall ble utelatt ($n_rows).",
+        "warn_dropped_treated_first_period": "Enheter som alt var med i tiltaket i første "
+                                             "periode ($period), ble utelatt ($n_units).",
+        "warn_no_never_treated": "Ingen enheter sto utenfor tiltaket hele tiden. De som "
+                                 "startet sist ($cohort), brukes derfor som sammenligning, og "
+                                 "periodene fra $period er utelatt.",
+        "warn_cohorts_without_pre_period": "De som startet i $cohorts, har ingen periode før "
+                                           "oppstart i dataene og inngår ikke i anslaget.",
+        "warn_cells_not_estimable": "Anslag for $n_cells kombinasjoner av oppstartskull og "
+                                    "periode kunne ikke beregnes (for eksempel fordi det var "
+                                    "for få å sammenligne med) og er utelatt.",
+        "warn_cells_skipped_in_aggregation": "Samleanslaget utelater de $n_cells "
+                                             "kombinasjonene av oppstartskull og periode som "
+                                             "ikke kunne beregnes.",
+        "warn_too_few_controls_for_ratio": "Det var for få å matche med til å gi alle $ratio "
+                                           "matcher ($n_other $other for $n_focal $focal).",
+        "warn_cohorts_skipped_pre_periods": "De som startet i $cohorts, har færre enn "
+                                            "$pre_periods perioder før oppstart i dataene og "
+                                            "er utelatt.",
+        "warn_twfe_staggered_adoption": "Tiltaket startet på ulike tidspunkt ($n_cohorts "
+                                        "oppstartskull). Da kan denne metoden gi skjeve anslag "
+                                        "hvis effekten endrer seg over tid eller er ulik "
+                                        "mellom kullene; et avvik fra hovedanalysen kan "
+                                        "skyldes dette.",
+        "warn_other": "Metoden ga en advarsel av en type effekt ikke kjenner. Teksten vises "
+                      "ikke, fordi personvernkontrollen ikke kan vurdere den.",
         "disclosure": "Personvern: tall bygget på færre enn $min_cell enheter vises som "
                       "«<$min_cell» eller er utelatt (–), og ingen person- eller "
                       "familieidentitet finnes i rapporten. $n_suppressed anslag er skjult.",
@@ -107,6 +144,8 @@ TEXTS: dict[str, dict[str, str]] = {
                           "$ci_upper), based on $n_treated participating $unit_plural.",
         "summary_suppressed": "The main estimate is suppressed because it rests on fewer "
                               "than $min_cell units.",
+        "summary_not_estimable": "The main estimate could not be computed from these data; see "
+                                 "the notes under Limitations.",
         "conf_high": "The interval excludes no effect and the test for different trends before "
                      "the start gives no cause for concern: the result is fairly reliable.",
         "conf_mid": "The interval excludes no effect, but the test for different trends before "
@@ -171,6 +210,44 @@ TEXTS: dict[str, dict[str, str]] = {
                      "units are hidden.",
         "lim_synthetic": "The data are synthetic (an artificial municipality); the results "
                          "illustrate the method and say nothing about real people.",
+        "lim_warnings": "During the computation the methods raised these notes:",
+        "warn_where_data": "The data",
+        "warn_where_main": "Main analysis of $outcome",
+        "warn_where_robustness": "The robustness check ‘$check’",
+        "warn_for": " for $outcome",
+        "warn_where_budget": "The budget view",
+        "band_small": "fewer than $min_cell",
+        "band_large": "$min_cell or more",
+        "and": "and",
+        "warn_dropped_missing_outcome": "Observations without a measured outcome were left "
+                                        "out ($n_rows).",
+        "warn_dropped_treated_first_period": "Units already in the measure in the first "
+                                             "period ($period) were left out ($n_units).",
+        "warn_no_never_treated": "No units stayed outside the measure throughout. Those who "
+                                 "started last ($cohort) therefore serve as the comparison, "
+                                 "and the periods from $period on are left out.",
+        "warn_cohorts_without_pre_period": "Those who started in $cohorts have no period "
+                                           "before their start in the data and are not part "
+                                           "of the estimate.",
+        "warn_cells_not_estimable": "Estimates for $n_cells combinations of start cohort and "
+                                    "period could not be computed (for instance because there "
+                                    "were too few units to compare with) and are left out.",
+        "warn_cells_skipped_in_aggregation": "The overall estimate leaves out the $n_cells "
+                                             "combinations of start cohort and period that "
+                                             "could not be computed.",
+        "warn_too_few_controls_for_ratio": "There were too few units to match with to give "
+                                           "everyone $ratio matches ($n_other $other for "
+                                           "$n_focal $focal).",
+        "warn_cohorts_skipped_pre_periods": "Those who started in $cohorts have fewer than "
+                                            "$pre_periods periods before their start in the "
+                                            "data and are left out.",
+        "warn_twfe_staggered_adoption": "The measure started at different times ($n_cohorts "
+                                        "start cohorts). This method can then give biased "
+                                        "estimates if the effect changes over time or differs "
+                                        "between cohorts; a difference from the main analysis "
+                                        "may be due to this.",
+        "warn_other": "The method gave a warning of a kind effekt does not know. Its text is "
+                      "not shown because disclosure control cannot check it.",
         "disclosure": "Privacy: figures based on fewer than $min_cell units are shown as "
                       "\"<$min_cell\" or left out (–), and no person or family identifier "
                       "appears in the report. $n_suppressed estimates are hidden.",
@@ -212,6 +289,7 @@ LABELS: dict[str, dict[str, str]] = {
         "treated_matched": "deltakere matchet", "treated_unmatched": "deltakere uten match",
         "controls_available": "mulige sammenligningsenheter",
         "controls_used": "sammenligningsenheter brukt",
+        "sensitivity": "følsomhetsanalyse (E-verdi)", "control": "sammenligningsenheter",
     },
     "en": {
         "social_assistance_months": "months on social assistance", "employed": "share employed",
@@ -236,6 +314,7 @@ LABELS: dict[str, dict[str, str]] = {
         "treated_matched": "participants matched", "treated_unmatched": "participants without "
         "a match", "controls_available": "comparison units available",
         "controls_used": "comparison units used",
+        "sensitivity": "sensitivity analysis (E-value)", "control": "comparison units",
     },
 }
 

@@ -9,7 +9,6 @@ identifier: only counts, estimates and covariate names leave this module.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from scipy import stats
 
 from effekt.errors import NotEstimableError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
+from effekt.estimators.inference import wald_test
 from effekt.results import confidence_interval
 
 __all__ = ["Estimate", "estimate"]
@@ -66,14 +66,12 @@ def _outcome_sd(d: pd.DataFrame, y: str) -> float:
 
 
 def _wald(est: np.ndarray, vcov: np.ndarray) -> dict[str, float] | None:
-    if est.size == 0:
-        return None
+    """Run the estimators' Wald test of ``est = 0``; None when it cannot be computed."""
     try:
-        stat = float(est @ np.linalg.solve(vcov, est))
-    except np.linalg.LinAlgError:
+        stat, df = wald_test(est, vcov)
+    except NotEstimableError:
         return None
-    return {"statistic": stat, "df": int(est.size),
-            "p_value": float(stats.chi2.sf(stat, est.size))}
+    return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
 
 
 def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
@@ -165,7 +163,7 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
     est, se = r.average()
     lo, hi = map(float, confidence_interval(est, se, r.level))
     pre = r.event_time < -1
-    pretrend = _wald(r.estimate[pre], r.vcov[np.ix_(pre, pre)])
+    pretrend = _wald(r.estimate[pre], r.covariance[np.ix_(pre, pre)])
     bal = r.balance()
     bal["n_treated"] = bal["cohort"].map(f["matched"]).astype(int)
     bal = bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]]
@@ -278,27 +276,40 @@ def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
     )
 
 
+def _mean_and_se(estimates: pd.Series, vcov: pd.DataFrame) -> tuple[float, float]:
+    """Return the mean of ``estimates`` and its standard error ``sqrt(a' V a)``, ``a = 1/k``.
+
+    ``estimates`` and ``vcov`` are labelled alike (event times); the covariance block is
+    taken by label, so its order need not be that of ``estimates``.
+    """
+    labels = list(estimates.index)
+    a = np.full(len(labels), 1.0 / len(labels))
+    v = vcov.loc[labels, labels].to_numpy(dtype=float)
+    return float(estimates.mean()), float(np.sqrt(a @ v @ a))
+
+
 def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
     d = panel[panel[y].notna()]
     lo_e, hi_e = window if window else (None, None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        r = event_study(d, y, unit, "period", "cohort",
-                        leads=None if lo_e is None else -lo_e, lags=hi_e,
-                        cluster=opts.get("cluster"))
-    f = r.to_frame().reset_index()
-    f = f[f["event_time"] != -1]
+    # its EffektWarning on staggered adoption goes to the caller (the study's warning log)
+    r = event_study(d, y, unit, "period", "cohort",
+                    leads=None if lo_e is None else -lo_e, lags=hi_e,
+                    cluster=opts.get("cluster"))
+    f = r.to_frame()
+    if "event_time" not in f.columns:  # event times label the rows, or are a column
+        f = f.reset_index()
+    f = f[f["event_time"] != r.reference]
     ev = f[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]].copy()
+    ev["event_time"] = ev["event_time"].astype(int)
     ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
     post = (ev["event_time"] >= 0).to_numpy()
-    est = float(ev.loc[post, "estimate"].mean())
-    se = float(np.sqrt((ev.loc[post, "std_error"] ** 2).sum()) / post.sum())
+    est, se = _mean_and_se(ev.loc[post].set_index("event_time")["estimate"], r.vcov)
     lo, hi = map(float, confidence_interval(est, se))
     n_t = int(d.loc[d["cohort"] > 0, unit].nunique())
     return Estimate(
         outcome=y, design="twfe_event_study",
-        estimand="mean of the TWFE event-study coefficients over event times >= 0 (SE "
-                 "ignores their covariance)",
+        estimand="mean of the TWFE event-study coefficients over event times >= 0 (SE from "
+                 "their joint cluster-robust covariance)",
         estimate=est, std_error=se, ci_lower=lo, ci_upper=hi, n_treated=n_t,
         n_control=int(d.loc[d["cohort"] == 0, unit].nunique()),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True),

@@ -3,6 +3,11 @@
 Everything is written into a temporary folder beside ``out`` and swapped in at the end, so
 a failed run writes nothing to ``out`` and an earlier report there survives. Outputs are
 deterministic: the same spec and data give byte-identical ``results.json``.
+
+Every :class:`~effekt.errors.EffektWarning` raised while a study runs is recorded with the
+step it came from and written, disclosed (:func:`effekt.reports.disclosure.disclose_warning`),
+to ``results.json`` (``"warnings"``) and the report's limitations. Other warnings (numpy,
+statsmodels, ...) are not recorded and pass on to the caller's warning filters.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import shutil
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +28,14 @@ import numpy as np
 import pandas as pd
 
 import effekt
-from effekt.data import RecordStore, panel
-from effekt.errors import DataError, EffektError, SpecError
-from effekt.reports import disclosure
+from effekt.budgeting import from_effect
+from effekt.data import RecordStore, panel, sector_columns
+from effekt.errors import DataError, EffektError, EffektWarning, SpecError
+from effekt.estimators import e_value
+from effekt.reports import disclosure, render_report
 from effekt.study.designs import Estimate, estimate
 from effekt.study.spec import Study, load_spec
+from effekt.synthetic import generate
 
 __all__ = ["check_study", "compute", "run_study"]
 
@@ -64,8 +73,6 @@ def open_data(study: Study) -> tuple[RecordStore, dict[str, str]]:
         files = sorted(p for p in folder.iterdir() if p.suffix in (".parquet", ".csv"))
         prints = {p.name: _sha256(p) for p in files}
         return RecordStore.open(folder), prints
-    from effekt.synthetic import generate
-
     m = generate(seed=study.data.synthetic_seed, scale=study.data.synthetic_scale)
     prints = {name: _frame_digest(t) for name, t in sorted(m.tables.items())}
     tables = {k: v for k, v in m.tables.items()
@@ -77,8 +84,6 @@ def open_data(study: Study) -> tuple[RecordStore, dict[str, str]]:
 def _names_in_data(study: Study, store: RecordStore) -> None:
     """Check the spec's names against the data (SpecError naming file and key)."""
     file = study.path.name
-    from effekt.data._common import sector_columns
-
     costs = set(sector_columns(store).values()) | {"cost_total"}
     present = set()
     if store.has("outcomes"):
@@ -176,8 +181,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _e_value(e: Estimate) -> dict[str, Any] | None:
     """Return the E-value of the standardised effect d, RR ~ exp(0.91 d) (VanderWeele-Ding)."""
-    from effekt.estimators import e_value
-
     sd = e.outcome_sd
     if not (math.isfinite(sd) and sd > 0):
         return None
@@ -188,8 +191,6 @@ def _e_value(e: Estimate) -> dict[str, Any] | None:
 
 
 def _budget(study: Study, main: dict[str, Estimate], min_cell: int) -> list[dict[str, Any]]:
-    from effekt.budgeting import from_effect
-
     rows = []
     for o in study.outcomes:
         e = main[o.name]
@@ -215,14 +216,77 @@ def _budget(study: Study, main: dict[str, Estimate], min_cell: int) -> list[dict
     return rows
 
 
+class _WarningLog:
+    """The EffektWarnings of one run, each with the step it came from (raw, in memory only).
+
+    ``with log.step(...)`` records every EffektWarning raised inside it, however often the
+    estimators repeat it (``"always"``); any other warning is passed on, after the step, to
+    the warning filters in force outside (once per location and run, as Python's
+    ``"default"`` action would show it), so the run silences nothing of numpy's or
+    statsmodels'. :meth:`disclosed` turns the records into what ``results.json`` holds.
+    """
+
+    def __init__(self) -> None:
+        self._raw: list[tuple[dict[str, str | None], str]] = []
+        self._registry: dict[Any, Any] = {}  # the passed-on warnings' "default" registry
+
+    @contextmanager
+    def step(self, step: str, *, check: str | None = None, outcome: str | None = None,
+             design: str | None = None) -> Iterator[None]:
+        where = {"step": step, "check": check, "outcome": outcome, "design": design}
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", EffektWarning)
+                yield
+        finally:  # also when the step fails: its warnings may say why
+            for w in caught:
+                if issubclass(w.category, EffektWarning):
+                    self._raw.append((where, str(w.message)))
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                           registry=self._registry, source=w.source)
+
+    def disclosed(self, min_cell: int, labels: set[float]) -> list[dict[str, Any]]:
+        """Return the records disclosed, in the order first raised, each once.
+
+        Each record: ``step`` (``data``, ``main``, ``robustness`` or ``budget``), ``check``
+        (the robustness check, else None), ``outcome``, ``design``, and the disclosed
+        ``category``, ``message`` and ``fields`` (:func:`disclosure.disclose_warning`).
+        """
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for where, message in self._raw:
+            record = {**where, **disclosure.disclose_warning(message, min_cell, labels)}
+            key = json.dumps(record, sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                out.append(record)
+        return out
+
+
+def _labels(p: pd.DataFrame, anticipation: int) -> set[float]:
+    """Return the period and cohort values of the panel: what a warning may name.
+
+    Cohorts are also given moved earlier by ``anticipation``, as the designs move them.
+    """
+    cohorts = pd.to_numeric(p["cohort"], errors="coerce").dropna()
+    cohorts = cohorts[cohorts > 0].unique()
+    periods = pd.to_numeric(p["period"], errors="coerce").dropna().unique()
+    return {float(x) for x in (*periods, *cohorts, *(cohorts - anticipation))}
+
+
 def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     """Run a study and return its disclosed results (the content of ``results.json``).
 
     The returned mapping holds no unit identifier and no count or estimate below the
-    spec's ``min_cell``.
+    spec's ``min_cell``; its ``warnings`` are the EffektWarnings raised on the way, disclosed
+    (see :class:`_WarningLog` and :func:`effekt.reports.disclosure.disclose_warning`).
     """
+    log = _WarningLog()
     progress(f"opening the data ({study.data.folder_text or 'synthetic'})")
-    store, prints = open_data(study)
+    with log.step("data"):
+        store, prints = open_data(study)
     _names_in_data(study, store)
     names = [o.name for o in study.outcomes]
     placebo = study.robustness.placebo_outcome
@@ -231,9 +295,11 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         record_outcomes[placebo] = "mean"
     progress(f"building the {study.unit} × {study.period} panel")
     try:
-        p = panel(store, unit=study.unit, period=study.period, outcomes=record_outcomes or None,
-                  exposure=study.pilot, covariates=list(study.covariates) or None,
-                  start=study.start, end=study.end)
+        with log.step("data"):
+            p = panel(store, unit=study.unit, period=study.period,
+                      outcomes=record_outcomes or None, exposure=study.pilot,
+                      covariates=list(study.covariates) or None, start=study.start,
+                      end=study.end)
     except DataError as exc:
         raise DataError(f"{study.path.name}: building the panel failed: {exc}") from exc
     unit = f"{study.unit}_id"
@@ -243,16 +309,14 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
 
     def run(design: str, outcome: str, options: dict[str, Any],
             covariates: list[str] = covs) -> Estimate:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return estimate(p, design, outcome, unit=unit, covariates=covariates,
-                            options=options,
-                            seed=study.seed, anticipation=study.anticipation)
+        return estimate(p, design, outcome, unit=unit, covariates=covariates, options=options,
+                        seed=study.seed, anticipation=study.anticipation)
 
     main: dict[str, Estimate] = {}
     for name in names:
         progress(f"estimating {study.design.type} for {name}")
-        main[name] = run(study.design.type, name, opts)
+        with log.step("main", outcome=name, design=study.design.type):
+            main[name] = run(study.design.type, name, opts)
     first = main[names[0]]
 
     progress("robustness checks")
@@ -274,7 +338,8 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         checks.append(("placebo_outcome", study.design.type, placebo, opts, covs))
     for check, design, outcome, options, check_covs in checks:
         try:
-            e = run(design, outcome, options, check_covs)
+            with log.step("robustness", check=check, outcome=outcome, design=design):
+                e = run(design, outcome, options, check_covs)
             row = {"check": check, **_overall(e, min_cell)}
         except (EffektError, ValueError, np.linalg.LinAlgError) as exc:
             row = {"check": check, "outcome": outcome, "design": design, "estimate": None,
@@ -282,10 +347,12 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
                    "n_treated": None, "n_control": None, "decimals": 3,
                    "not_estimable": type(exc).__name__}
         robustness.append(row)
-    sens = _e_value(first) if rb.sensitivity else None
+    with log.step("robustness", check="sensitivity", outcome=names[0]):
+        sens = _e_value(first) if rb.sensitivity else None
 
     progress("budget view")
-    budget = _budget(study, main, min_cell)
+    with log.step("budget"):
+        budget = _budget(study, main, min_cell)
 
     ev = disclosure.event_table(first.event, min_cell)
     bal = None
@@ -312,6 +379,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         "budget": budget,
         "disclosure": {"min_cell": min_cell,
                        "suppressed_estimates": int(ev["suppressed"].sum()) if len(ev) else 0},
+        "warnings": log.disclosed(min_cell, _labels(p, study.anticipation)),
     }
     disclosure.check_no_identifiers(results, "results")
     main_block = results.pop("main")
@@ -321,8 +389,6 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
 
 
 def _write_outputs(folder: Path, study: Study, results: dict[str, Any]) -> None:
-    from effekt.reports import render_report
-
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(
         json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
