@@ -79,7 +79,7 @@ class RCTResult(EffectResults):
         Covariates of the Lin regression.
     se_type : str
         How the standard errors were computed.
-    n_obs, n_treated, n_control : int
+    nobs, n_treated, n_control : int
         Units used.
     n_clusters : int or None
         Clusters (randomisation units) in a cluster-randomised design.
@@ -94,7 +94,7 @@ class RCTResult(EffectResults):
     treatment: str
     covariates: tuple[str, ...]
     se_type: str
-    n_obs: int
+    nobs: int
     n_treated: int
     n_control: int
     n_clusters: int | None
@@ -252,7 +252,7 @@ def rct(
         treatment=treatment,
         covariates=tuple(covs),
         se_type=se_type,
-        n_obs=len(df),
+        nobs=len(df),
         n_treated=int(t.sum()),
         n_control=int((1 - t).sum()),
         n_clusters=None if groups is None else int(pd.unique(groups).size),

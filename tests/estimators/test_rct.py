@@ -94,7 +94,7 @@ def test_result_api_and_no_mutation(trial):
     assert r._repr_html_().startswith("<pre>")
     assert r.plot() is not None
     plt.close("all")
-    assert r.n_treated + r.n_control == r.n_obs == len(trial)
+    assert r.n_treated + r.n_control == r.nobs == len(trial)
 
 
 def test_bad_input(trial):

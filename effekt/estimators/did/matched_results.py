@@ -75,6 +75,11 @@ class MatchedDiDResult(EffectResults):
         return np.sqrt(np.diag(self.covariance))
 
     @property
+    def nobs(self) -> int:
+        """Rows of the stacked matched sample (a unit once per stack it is in)."""
+        return len(self.stacked)
+
+    @property
     def inference(self) -> str:
         """How the standard errors are computed, in words."""
         return (f"cluster-robust from the influence function, G/(G-1), by {self.cluster} "

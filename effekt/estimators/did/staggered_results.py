@@ -69,6 +69,7 @@ class AggregateResult(EffectResults):
     *analytic* joint covariance of the rows of :meth:`to_frame` (from the influence
     functions, clustered if set) whatever the inference shown: under the bootstrap the
     ``std_error`` column holds the bootstrap standard errors and ``vcov`` stays analytic.
+    ``nobs`` is the observations behind the cells (units in a panel, rows otherwise).
     """
 
     kind: str
@@ -84,6 +85,7 @@ class AggregateResult(EffectResults):
     skipped: tuple[tuple[float, float], ...] = ()
     window: tuple = (None, None, None)
     covariance: np.ndarray | None = field(default=None, repr=False)
+    nobs: int = 0
 
     @property
     def label_columns(self) -> tuple[str, ...]:
@@ -204,6 +206,11 @@ class GroupTimeResult(EffectResults):
     label_columns = ("group", "time")
 
     @property
+    def nobs(self) -> int:
+        """Observations behind the estimates: units in a panel, rows in cross-sections."""
+        return self.basis.n
+
+    @property
     def usable(self) -> np.ndarray:
         """Cells with an estimate."""
         return np.isfinite(self.att)
@@ -292,7 +299,14 @@ class GroupTimeResult(EffectResults):
         balance_e : int, optional
             Keep only cohorts observed for at least ``balance_e`` periods after treatment.
 
-        Non-estimable cells are skipped with an :class:`~effekt.errors.EffektWarning`.
+        Returns
+        -------
+        AggregateResult
+
+        Warns
+        -----
+        EffektWarning
+            When cells that could not be estimated are skipped.
         """
         check_choice("kind", kind, Aggregation)
         skipped = tuple(
@@ -328,6 +342,7 @@ class GroupTimeResult(EffectResults):
             overall_att=spec.overall_estimate, overall_se=float(overall_se), crit=crit,
             level=self.level, inference=self.inference, outcome=self.settings["outcome"],
             skipped=skipped, window=(min_e, max_e, balance_e), covariance=vcov,
+            nobs=self.nobs,
         )
 
     def pretrend_test(self) -> PretrendTest:

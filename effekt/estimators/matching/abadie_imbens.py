@@ -223,7 +223,7 @@ def abadie_imbens(
             f"Abadie-Imbens (2006) {variance} variance, {bc}M={int(s['ratio'])}, "
             f"J={j}, metric {s['distance']}"
         ),
-        n_obs=int(n1 + controls.size),
+        nobs=int(n1 + controls.size),
         n_clusters=int(n1 + controls.size),
         n_treated=int(n1),
         n_control=int(controls.size),

@@ -118,7 +118,7 @@ class BalanceResult(ResultsBase):
     estimand : str
         The estimand whose SD convention the SMDs use (words).
     threshold : float
-        The |SMD| line drawn on the love plot (0.1).
+        The absolute SMD marked on the love plot (0.1).
     """
 
     table: pd.DataFrame
@@ -130,7 +130,7 @@ class BalanceResult(ResultsBase):
         return self.table.rename_axis("covariate").reset_index()
 
     def summary(self) -> str:
-        """Deterministic text: the table and the covariates with |SMD| above threshold."""
+        """Deterministic text: the table and the covariates with absolute SMD above threshold."""
         bad = self.table.index[self.table["smd_after"].abs() > self.threshold].tolist()
         return "\n".join(
             [
@@ -141,7 +141,7 @@ class BalanceResult(ResultsBase):
         )
 
     def plot(self, ax=None):
-        """Love plot: |SMD| before and after per covariate, a line at 0.1; returns the Figure."""
+        """Love plot: absolute SMD before and after per covariate, a line at 0.1; the Figure."""
         import matplotlib.pyplot as plt
 
         tab = self.table

@@ -66,7 +66,7 @@ class EffectResult(EffectResults):
         Covariates in the outcome regression (empty for a difference in means).
     se_type : str
         How the standard error was computed (also :attr:`inference`).
-    n_obs, n_clusters : int
+    nobs, n_clusters : int
         Units with positive weight, and clusters (units for non-clustered SEs).
     n_treated, n_control : int
         Treated and control units with positive weight.
@@ -82,7 +82,7 @@ class EffectResult(EffectResults):
     outcome: str
     covariates: tuple[str, ...]
     se_type: str
-    n_obs: int
+    nobs: int
     n_clusters: int
     n_treated: int
     n_control: int
@@ -181,7 +181,7 @@ def weighted_effect(
         outcome=outcome,
         covariates=tuple(covs),
         se_type=cov.note,
-        n_obs=len(data),
+        nobs=len(data),
         n_clusters=int(cov.n_clusters or cov.n_obs),
         n_treated=int((t == 1).sum()),
         n_control=int((t == 0).sum()),
