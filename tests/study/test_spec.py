@@ -11,8 +11,8 @@ from effekt.cli import main
 from effekt.errors import SpecError
 from effekt.study import check_study, load_spec
 
-FIXTURES = Path(__file__).parent / "fixtures" / "studies"
-ROOT = Path(__file__).parents[1]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "studies"
+ROOT = Path(__file__).parents[2]
 
 # (fixture, key named in the message, words of the problem)
 BAD = [

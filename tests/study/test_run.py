@@ -21,7 +21,7 @@ import pytest
 from effekt.study import run_study
 from effekt.synthetic import load
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 OFFSET = 7_000_000_000
 
 
