@@ -5,10 +5,11 @@ other failure. Errors are printed as one line plus a hint; ``--debug`` shows the
 traceback. Usage errors (an unknown command, a missing argument) print the usage, one
 line and a hint, and exit 2, as ``git`` and ``pip`` do.
 
-Start-up is kept light: this module imports only the standard library and
-:mod:`effekt.errors` at the top, and each ``_cmd_*`` function imports the numerical
-stack (numpy, pandas, statsmodels, Ibis) it needs when it runs, so ``effekt --help`` and
-``effekt --version`` answer at once. Keep new imports inside the commands.
+Start-up is kept light: beyond the ``effekt`` package itself (whose top level holds the
+estimators, on numpy, pandas and scipy), this module imports only the standard library
+at the top, and each ``_cmd_*`` function imports what its command needs when it runs (the
+data engine Ibis/DuckDB, statsmodels, matplotlib, openpyxl), so ``effekt --help`` and
+``effekt --version`` answer without loading them. Keep new imports inside the commands.
 
 The help texts shown by ``effekt ... --help`` are plain text (no reST): they are the
 ``description``, ``epilog`` and ``help`` strings given to the parsers below.

@@ -67,6 +67,8 @@ def test_api_page_of_every_public_name(site: Path, package: str) -> None:
     assert not missing, f"{package}: public names without an API page: {missing}"
 
 
+# the researcher guide runs TWFE on staggered adoption on purpose, to show its warning
+@pytest.mark.filterwarnings("ignore:.*adoption is staggered:effekt.errors.EffektWarning")
 @pytest.mark.parametrize("guide", GUIDES, ids=[g.stem for g in GUIDES])
 def test_guide_code_runs(guide: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every ```python block of a guide runs, in order, from the repository's root."""

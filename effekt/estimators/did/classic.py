@@ -203,6 +203,7 @@ def did_2x2(
     table = coefficient_table(["const", "treated", "post", "treated:post", *covs], coef, se,
                               cov.df)
     return DiDResult(
+        outcome=outcome,
         method="2x2",
         term="treated:post",
         estimate=float(coef[3]),
@@ -324,6 +325,7 @@ def twfe(
     se = np.sqrt(np.diag(cov.vcov))
     table = coefficient_table([treatment], coef, se, cov.df)
     return DiDResult(
+        outcome=outcome,
         method="twfe",
         term=treatment,
         estimate=float(coef[0]),
@@ -471,6 +473,7 @@ def event_study(
     covariance = np.full((grid.size, grid.size), np.nan)
     covariance[np.ix_(pos, pos)] = cov.vcov
     return EventStudyResult(
+        outcome=outcome,
         event_time=grid,
         estimate=np.array([est.get(int(k), 0.0) for k in grid]),
         std_error=np.array([se.get(int(k), np.nan) for k in grid]),

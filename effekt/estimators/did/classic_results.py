@@ -78,6 +78,8 @@ class DiDResult(EffectResults):
         The covariance estimator and its small-sample factor, in words.
     level : float
         Confidence level of ``ci_lower``/``ci_upper``.
+    outcome : str
+        The outcome column.
     """
 
     method: str
@@ -92,6 +94,7 @@ class DiDResult(EffectResults):
     coefficients: pd.DataFrame = field(repr=False)
     cov_note: str = ""
     level: float = 0.95
+    outcome: str = ""
 
     label_columns = ("term",)
 
@@ -196,6 +199,8 @@ class EventStudyResult(EffectResults):
         The covariance estimator and its small-sample factor, in words.
     level : float
         Confidence level of the intervals.
+    outcome : str
+        The outcome column.
     """
 
     event_time: np.ndarray
@@ -215,6 +220,7 @@ class EventStudyResult(EffectResults):
     estimand: str
     cov_note: str = ""
     level: float = 0.95
+    outcome: str = ""
 
     label_columns = ("event_time",)
 

@@ -34,6 +34,7 @@ from effekt.results import (
     effect_frame,
     figure_of,
     format_table,
+    p_value,
 )
 
 __all__ = ["AggregateResult", "GroupTimeResult", "PretrendTest"]
@@ -141,7 +142,8 @@ class AggregateResult(EffectResults):
             f"Estimand: {self.estimand}",
             f"Inference: {self.inference}",
             f"Overall: {self.overall_att:.4f} (SE {self.overall_se:.4f}), "
-            f"{self.level:.0%} CI [{lo:.4f}, {hi:.4f}]",
+            f"{self.level:.0%} CI [{lo:.4f}, {hi:.4f}], "
+            f"p-value {float(p_value(self.overall_att, self.overall_se)):.4f}",
         ]
         if self.kind != "simple":
             lines.append(format_table(self.to_frame().set_index(_LABEL[self.kind])))
@@ -209,6 +211,11 @@ class GroupTimeResult(EffectResults):
     def nobs(self) -> int:
         """Observations behind the estimates: units in a panel, rows in cross-sections."""
         return self.basis.n
+
+    @property
+    def outcome(self) -> str:
+        """The outcome column."""
+        return str(self.settings["outcome"])
 
     @property
     def usable(self) -> np.ndarray:
