@@ -100,19 +100,16 @@ def compare(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators import did_2x2
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(40), 2), "year": np.tile([0, 1], 40)})
-    >>> df["treated"] = (df["unit"] < 20).astype(int)
-    >>> df["post"] = df["year"]
-    >>> df["y"] = 2.0 * df["treated"] * df["post"] + rng.normal(size=80)
-    >>> a = did_2x2(df, outcome="y", unit="unit", time="year", treated="treated", post="post")
-    >>> table = compare({"2x2": a}, stars=True)
+    >>> from effekt.estimators import att_gt, twfe
+    >>> from effekt.synthetic.examples import staggered_panel
+    >>> p = staggered_panel(n_units=200, periods=5, cohorts=(3,), effect=1.0)
+    >>> results = {"TWFE": twfe(p, outcome="y", unit="id", time="t", treatment="d"),
+    ...            "CS": att_gt(p, outcome="y", unit="id", time="t", cohort="g").aggregate()}
+    >>> table = compare(results, stars=True)
     >>> table.index.get_level_values(0).tolist()
-    ['treated:post', 'treated:post', 'outcome', 'inference', 'N']
-    >>> table.loc[("N", ""), "2x2"]
-    '80'
+    ['d', 'd', 'ATT', 'ATT', 'outcome', 'inference', 'N']
+    >>> table.loc[("N", "")].tolist()
+    ['1000', '200']
     """
     if isinstance(results, Mapping):
         names = list(results) if names is None else list(names)

@@ -12,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from effekt._docs import fill_doc
+
 __all__ = ["POST_COLOUR", "PRE_COLOUR", "coefficient_plot", "event_study_plot"]
 
 PRE_COLOUR = "#888888"
 POST_COLOUR = "#1f5f99"
 
 
+@fill_doc
 def event_study_plot(
     event_time: Sequence[float],
     estimate: Sequence[float],
@@ -50,11 +53,7 @@ def event_study_plot(
         Axis labels and title.
     legend : (str, str)
         Legend entries of the pre- and post-treatment estimates.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(plot_ax)s
 
     Examples
     --------
@@ -92,6 +91,7 @@ def event_study_plot(
     return ax
 
 
+@fill_doc
 def coefficient_plot(
     frame: Any,
     *,
@@ -111,11 +111,7 @@ def coefficient_plot(
         The column with the row labels (``term``, ``estimator``).
     xlabel, title : str
         Axis label and title.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    %(plot_ax)s
 
     Examples
     --------

@@ -196,11 +196,8 @@ def rct(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=400), "t": rng.permutation(400) % 2})
-    >>> d["y"] = 1.0 * d["t"] + d["x"] + rng.normal(size=400)
-    >>> r = rct(d, "y", "t", covariates=["x"])
+    >>> from effekt.synthetic.examples import cross_section
+    >>> r = rct(cross_section(n=400, effect=1.0, randomised=True), "y", "t", covariates=["x"])
     >>> r.table.index.tolist()
     ['difference_in_means', 'lin_ancova']
     >>> bool(r.table.loc["lin_ancova", "std_error"] < r.table.loc["difference_in_means",

@@ -210,13 +210,9 @@ def sensitivity(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.matching.match import match
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=400)})
-    >>> d["t"] = (rng.uniform(size=400) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
-    >>> d["y"] = d["t"] + d["x"] + rng.normal(size=400)
-    >>> m = match(d, "t", ["x"])
+    >>> from effekt.estimators import match
+    >>> from effekt.synthetic.examples import cross_section
+    >>> m = match(cross_section(n=400, effect=1.0), "t", ["x"])
     >>> s = sensitivity(m.effect("y"), m)
     >>> bool(s.e_value_estimate > 1) and list(s.to_frame().columns)
     ['gamma', 'p_lower', 'p_upper']

@@ -217,21 +217,31 @@ def _did2x2(panel, unit, y, covs, opts, seed, window) -> Estimate:
     ], ignore_index=True)
     r = did_2x2(long, y, unit, "period", "treated", "post", covariates=covs or None,
                 cluster=opts.get("cluster"))
-    row = r.to_frame().iloc[0]
-    return Estimate(
-        outcome=y, design="did_2x2",
-        estimand=f"average effect on the treated in period {opts['post_period']} against "
-                 f"period {opts['pre_period']} (2x2 difference-in-differences)",
-        **_row_inference(row),
-        n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
-        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
-        outcome_sd=float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
+    return _one_effect(
+        "did_2x2", y,
+        f"average effect on the treated in period {opts['post_period']} against period "
+        f"{opts['pre_period']} (2x2 difference-in-differences)",
+        r.to_frame().iloc[0], flow,
+        float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
     )
 
 
-def _row_inference(row: pd.Series) -> dict[str, float]:
-    """Estimate, standard error and CI of a one-effect results row, as Estimate fields."""
-    return {k: float(row[k]) for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
+def _one_effect(design: str, y: str, estimand: str, row: pd.Series, flow: list,
+                outcome_sd: float, **counts: Any) -> Estimate:
+    """Build the Estimate of a two-period design: one results row, no event-time profile.
+
+    ``counts`` may give ``n_treated``, ``n_control`` (default: the flow's treated and
+    controls) and ``balance``.
+    """
+    steps = dict(flow)
+    return Estimate(
+        outcome=y, design=design, estimand=estimand,
+        **{k: float(row[k]) for k in ("estimate", "std_error", "ci_lower", "ci_upper")},
+        n_treated=counts.get("n_treated", steps.get("treated")),
+        n_control=counts.get("n_control", steps.get("controls")),
+        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
+        balance=counts.get("balance"), outcome_sd=outcome_sd,
+    )
 
 
 def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
@@ -241,22 +251,20 @@ def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
                           "ratio": int(opts.get("ratio", 1)), "seed": seed}
     m = match(cross, "treated", feats, **kw)
     eff = m.effect(f"{y}_post")
-    row = eff.to_frame().iloc[0]
     bal = m.balance().table[["smd_before", "smd_after"]].rename_axis("covariate").reset_index()
     n_matched = int(m.counts.loc["matched", "treated"])
     bal.insert(0, "cohort", 0)
     bal["n_treated"] = n_matched
     flow += [("treated_matched", n_matched),
              ("controls_used", int(m.counts.loc["matched", "control"]))]
-    return Estimate(
-        outcome=y, design="matching",
-        estimand=f"average effect on the treated in period {opts['post_period']} "
-                 f"(matched on the outcome in period {opts['pre_period']} and covariates)",
-        **_row_inference(row),
+    return _one_effect(
+        "matching", y,
+        f"average effect on the treated in period {opts['post_period']} (matched on the "
+        f"outcome in period {opts['pre_period']} and covariates)",
+        eff.to_frame().iloc[0], flow,
+        float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
         n_treated=n_matched, n_control=int(m.counts.loc["matched", "control"]),
-        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         balance=bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]],
-        outcome_sd=float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
     )
 
 
@@ -264,15 +272,12 @@ def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
     cross, flow = _two_period(panel, unit, y, covs, opts, need_pre=False)
     r = rct(cross, f"{y}_post", "treated", covariates=covs or None,
             cluster=opts.get("cluster"))
-    row = r.to_frame().iloc[-1]
-    return Estimate(
-        outcome=y, design="rct",
-        estimand=f"average effect of assignment in period {opts['post_period']} "
-                 f"(randomised comparison)",
-        **_row_inference(row),
-        n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
-        event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
-        outcome_sd=float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
+    return _one_effect(
+        "rct", y,
+        f"average effect of assignment in period {opts['post_period']} (randomised "
+        "comparison)",
+        r.to_frame().iloc[-1], flow,
+        float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
     )
 
 
@@ -360,12 +365,9 @@ def estimate(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> n = 60
-    >>> p = pd.DataFrame({"id": np.repeat(np.arange(n), 6), "period": np.tile(range(2016, 2022), n),
-    ...                   "cohort": np.repeat(np.where(np.arange(n) < 20, 2019, 0), 6)})
-    >>> p["y"] = rng.normal(size=len(p)) + 2.0 * ((p.cohort > 0) & (p.period >= p.cohort))
+    >>> from effekt.synthetic.examples import staggered_panel
+    >>> p = staggered_panel(n_units=80, periods=6, cohorts=(4,), effect=2.0, never_treated=0.7)
+    >>> p = p.rename(columns={"t": "period", "g": "cohort"})
     >>> e = estimate(p, "matched_did", "y", unit="id", covariates=[], options={}, seed=1)
     >>> bool(abs(e.estimate - 2) < 4 * e.std_error), "id" in e.event.columns
     (True, False)

@@ -10,7 +10,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from effekt._checks import check_columns, check_frame, check_no_missing, check_numeric
+from effekt._checks import (
+    check_columns,
+    check_frame,
+    check_no_missing,
+    check_numeric,
+    check_unique,
+)
 from effekt.errors import DataError
 
 __all__ = ["codes", "event_times", "show", "validate"]
@@ -59,13 +65,21 @@ def validate(
     outcome: str,
     unit: str,
     time: str,
-    binary: dict[str, str],
-    covariates: list[str],
+    binary: dict[str, str] | None = None,
+    covariates: Sequence[str] = (),
     cluster: str | None,
     weights: str | None,
     extra: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Run the boundary checks shared by the estimators; return ``df`` unchanged."""
+    panel: bool = False,
+) -> str:
+    """Run the boundary checks shared by the estimators; return the cluster column.
+
+    ``cluster`` defaults to ``unit``. With ``panel=True`` the rows must also be unique by
+    unit and period.
+    """
+    binary = binary or {}
+    covariates = list(covariates)
+    cluster = unit if cluster is None else cluster
     check_frame("df", df)
     cols = [outcome, unit, time, *binary.values(), *covariates, cluster, weights, *extra]
     check_columns(df, cols, table="df")
@@ -73,10 +87,12 @@ def validate(
     for argument, column in binary.items():
         check_no_missing(df, [column], table="df")
         _check_binary(df, column, argument)
-    needed = [outcome, unit, time, *covariates] + [c for c in (cluster, weights) if c]
+    needed = [outcome, unit, time, *covariates, cluster] + ([weights] if weights else [])
     check_no_missing(df, list(dict.fromkeys(needed)), table="df")
     _check_weights(df, weights)
-    return df
+    if panel:
+        check_unique(df, [unit, time], table="df")
+    return cluster
 
 
 def codes(values: pd.Series) -> np.ndarray:

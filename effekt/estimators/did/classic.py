@@ -32,7 +32,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_positive_int, check_unique
+from effekt._checks import as_list, check_positive_int
+from effekt._docs import fill_doc
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators._linalg import demean_two_way, wls
 from effekt.estimators.covariance import Covariance, sandwich
@@ -151,33 +152,19 @@ def did_2x2(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did.classic import did_2x2
-    >>> units = np.repeat(np.arange(40), 2)
-    >>> df = pd.DataFrame({"unit": units, "year": np.tile([2019, 2020], 40)})
-    >>> df["treated"] = (df["unit"] < 20).astype(int)
-    >>> df["post"] = (df["year"] == 2020).astype(int)
-    >>> noise = np.cos(np.arange(80))
-    >>> df["y"] = 1.0 + 0.5 * df["treated"] + 0.3 * df["post"] + 2.0 * df["treated"] * df["post"]
-    >>> df["y"] = df["y"] + noise
+    >>> from effekt.estimators import did_2x2
+    >>> from effekt.synthetic.examples import two_period
+    >>> df = two_period(n_units=40, effect=2.0)
     >>> res = did_2x2(df, outcome="y", unit="unit", time="year", treated="treated", post="post")
     >>> res.nobs, res.n_clusters
     (80, 40)
-    >>> bool(abs(res.estimate - 2.0) < 1.0)
+    >>> bool(abs(res.estimate - 2.0) < 4 * res.std_error)
     True
     """
     covs = as_list(covariates)
-    cluster = unit if cluster is None else cluster
-    validate(
-        df,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        binary={"treated": treated, "post": post},
-        covariates=covs,
-        cluster=cluster,
-        weights=weights,
-    )
+    cluster = validate(df, outcome=outcome, unit=unit, time=time,
+                       binary={"treated": treated, "post": post}, covariates=covs,
+                       cluster=cluster, weights=weights)
     d = df[treated].to_numpy(dtype=float)
     p = df[post].to_numpy(dtype=float)
     cells = {(a, b) for a, b in zip(d, p, strict=True)}
@@ -234,6 +221,7 @@ def _warn_staggered(n_cohorts: int, function: str) -> None:
         )
 
 
+@fill_doc
 def twfe(
     df: pd.DataFrame,
     outcome: str,
@@ -256,18 +244,10 @@ def twfe(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        Panel, one row per unit and period; not modified.
-    outcome : str
-        Numeric outcome column.
-    unit, time : str
-        Unit and period columns (numbers, strings or dates).
+    %(panel_columns)s
     treatment : str
         0/1 (or boolean) column: 1 when the unit is treated in that period.
-    cluster : str, optional
-        Column to cluster on; defaults to ``unit``.
-    weights : str, optional
-        Non-negative weight column.
+    %(cluster_weights)s
 
     Returns
     -------
@@ -294,27 +274,16 @@ def twfe(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did.classic import twfe
-    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 4), "t": np.tile(np.arange(4), 30)})
-    >>> df["d"] = ((df["unit"] < 10) & (df["t"] >= 2)).astype(int)
-    >>> df["y"] = 0.1 * df["unit"] + 0.2 * df["t"] + 1.5 * df["d"] + np.sin(np.arange(120))
-    >>> res = twfe(df, outcome="y", unit="unit", time="t", treatment="d")
+    >>> from effekt.estimators import twfe
+    >>> from effekt.synthetic.examples import staggered_panel
+    >>> df = staggered_panel(n_units=30, periods=4, cohorts=(3,), effect=1.5)
+    >>> res = twfe(df, outcome="y", unit="id", time="t", treatment="d")
     >>> res.nobs, res.n_clusters
     (120, 30)
     """
-    cluster = unit if cluster is None else cluster
-    validate(
-        df,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        binary={"treatment": treatment},
-        covariates=[],
-        cluster=cluster,
-        weights=weights,
-    )
-    check_unique(df, [unit, time], table="df")
+    cluster = validate(df, outcome=outcome, unit=unit, time=time,
+                       binary={"treatment": treatment}, cluster=cluster, weights=weights,
+                       panel=True)
     treat = df[treatment].astype(float)
     first = df.loc[treat.to_numpy() == 1, [unit, time]].groupby(unit)[time].min()
     _warn_staggered(int(first.nunique()), "twfe")
@@ -344,6 +313,7 @@ def twfe(
     )
 
 
+@fill_doc
 def event_study(
     df: pd.DataFrame,
     outcome: str,
@@ -375,12 +345,7 @@ def event_study(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        Panel, one row per unit and period; not modified.
-    outcome : str
-        Numeric outcome column.
-    unit, time : str
-        Unit and period columns.
+    %(panel_columns)s
     cohort : str
         First treated period of the unit (a value of ``time``); 0 or missing
         for never treated. Must be constant within a unit.
@@ -392,10 +357,7 @@ def event_study(
         into ``lags``. Default: all observed.
     reference : int, default -1
         Omitted (normalised) event time; must lie in ``[-leads, lags]``.
-    cluster : str, optional
-        Column to cluster on; defaults to ``unit``.
-    weights : str, optional
-        Non-negative weight column.
+    %(cluster_weights)s
 
     Returns
     -------
@@ -415,28 +377,15 @@ def event_study(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.did.classic import event_study
-    >>> df = pd.DataFrame({"unit": np.repeat(np.arange(30), 6), "t": np.tile(np.arange(6), 30)})
-    >>> df["cohort"] = np.where(df["unit"] < 15, 3, 0)
-    >>> df["y"] = np.where((df["cohort"] > 0) & (df["t"] >= 3), 1.0, 0.0) + np.cos(np.arange(180))
-    >>> res = event_study(df, outcome="y", unit="unit", time="t", cohort="cohort")
+    >>> from effekt.estimators import event_study
+    >>> from effekt.synthetic.examples import staggered_panel
+    >>> df = staggered_panel(n_units=30, periods=6, cohorts=(4,), effect=1.0)
+    >>> res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
     >>> res.to_frame()["event_time"].tolist()
     [-3, -2, -1, 0, 1, 2]
     """
-    cluster = unit if cluster is None else cluster
-    validate(
-        df,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        binary={},
-        covariates=[],
-        cluster=cluster,
-        weights=weights,
-        extra=[cohort],
-    )
-    check_unique(df, [unit, time], table="df")
+    cluster = validate(df, outcome=outcome, unit=unit, time=time, cluster=cluster,
+                       weights=weights, extra=[cohort], panel=True)
     if not isinstance(reference, int | np.integer) or isinstance(reference, bool):
         raise SpecError(f"reference must be an integer event time, got {reference!r}.")
     e = event_times(df, time, cohort, unit)

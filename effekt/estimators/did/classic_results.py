@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from effekt._docs import fill_doc
 from effekt.plotting import coefficient_plot, event_study_plot
 from effekt.results import EffectResults, effect_frame, figure_of, format_table, p_value
 
@@ -40,15 +41,38 @@ def coefficient_table(
     ]
 
 
-def _header(title: str, rows: list[tuple[str, object]]) -> str:
-    width = max(len(k) for k, _ in rows)
-    lines = [title, "=" * len(title)]
-    lines += [f"{k.ljust(width)} : {v}" for k, v in rows]
-    return "\n".join(lines)
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class _ClusteredRegression(EffectResults):
+    """What the 2x2/TWFE result and the event study share: a CR1 fit with t inference."""
+
+    df: int
+    nobs: int
+    n_clusters: int
+    cluster: str
+    estimand: str
+    cov_note: str = ""
+    level: float = 0.95
+    outcome: str = ""
+
+    @property
+    def inference(self) -> str:
+        """The covariance estimator and the reference distribution, in words."""
+        return f"{self.cov_note}; t with {self.df} df"
+
+    def _header(self, title: str, rows: list[tuple[str, object]]) -> str:
+        """Format the summary's head: the title, the design rows framed by the shared ones."""
+        rows = [("Estimand", self.estimand), ("Observations", self.nobs),
+                ("Clusters", f"{self.n_clusters} (by {self.cluster!r})"), *rows,
+                ("Covariance", self.cov_note),
+                ("Inference", f"t with {self.df} df, {self.level:.0%} intervals")]
+        width = max(len(k) for k, _ in rows)
+        lines = [title, "=" * len(title)]
+        lines += [f"{k.ljust(width)} : {v}" for k, v in rows]
+        return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class DiDResult(EffectResults):
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class DiDResult(_ClusteredRegression):
     """One difference-in-differences coefficient with cluster-robust inference.
 
     Attributes
@@ -86,22 +110,9 @@ class DiDResult(EffectResults):
     term: str
     estimate: float
     std_error: float
-    df: int
-    nobs: int
-    n_clusters: int
-    cluster: str
-    estimand: str
     coefficients: pd.DataFrame = field(repr=False)
-    cov_note: str = ""
-    level: float = 0.95
-    outcome: str = ""
 
     label_columns = ("term",)
-
-    @property
-    def inference(self) -> str:
-        """The covariance estimator and the reference distribution, in words."""
-        return f"{self.cov_note}; t with {self.df} df"
 
     @property
     def p_value(self) -> float:
@@ -127,29 +138,15 @@ class DiDResult(EffectResults):
             "2x2": "Difference-in-differences (2x2, regression form)",
             "twfe": "Two-way fixed effects DiD",
         }[self.method]
-        head = _header(
-            title,
-            [
-                ("Estimand", self.estimand),
-                ("Observations", self.nobs),
-                ("Clusters", f"{self.n_clusters} (by {self.cluster!r})"),
-                ("Covariance", self.cov_note),
-                ("Inference", f"t with {self.df} df, {self.level:.0%} intervals"),
-            ],
-        )
-        return head + "\n\n" + format_table(self.coefficients)
+        return self._header(title, []) + "\n\n" + format_table(self.coefficients)
 
+    @fill_doc
     def plot(self, ax=None):
         """Plot the estimate with its confidence interval (a one-row coefficient plot).
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes, optional
-            Axes to draw on; a new figure is made when omitted.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
+        %(results_plot)s
         """
         ax = coefficient_plot(
             self.to_frame(), label="term", xlabel=f"Estimate ({self.level:.0%} CI)",
@@ -158,8 +155,8 @@ class DiDResult(EffectResults):
         return figure_of(ax)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class EventStudyResult(EffectResults):
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class EventStudyResult(_ClusteredRegression):
     """Dynamic (event-study) TWFE coefficients by event time.
 
     The reference event time is part of every table, with estimate 0 and
@@ -212,22 +209,9 @@ class EventStudyResult(EffectResults):
     lags: int
     binned_lower: bool
     binned_upper: bool
-    df: int
-    nobs: int
-    n_clusters: int
-    cluster: str
     n_cohorts: int
-    estimand: str
-    cov_note: str = ""
-    level: float = 0.95
-    outcome: str = ""
 
     label_columns = ("event_time",)
-
-    @property
-    def inference(self) -> str:
-        """The covariance estimator and the reference distribution, in words."""
-        return f"{self.cov_note}; t with {self.df} df"
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per event time, reference included.
@@ -252,22 +236,18 @@ class EventStudyResult(EffectResults):
             bins.append(f"{-self.leads} covers event times <= {-self.leads}")
         if self.binned_upper:
             bins.append(f"{self.lags} covers event times >= {self.lags}")
-        head = _header(
+        head = self._header(
             "Event study (two-way fixed effects)",
             [
-                ("Estimand", self.estimand),
-                ("Observations", self.nobs),
-                ("Clusters", f"{self.n_clusters} (by {self.cluster!r})"),
                 ("Treated cohorts", self.n_cohorts),
                 ("Reference", f"event time {self.reference} (estimate 0, SE NaN)"),
                 ("Binned ends", "; ".join(bins) if bins else "none"),
-                ("Covariance", self.cov_note),
-                ("Inference", f"t with {self.df} df, {self.level:.0%} intervals"),
             ],
         )
         table = self.to_frame().drop(columns="reference").set_index("event_time")
         return head + "\n\n" + format_table(table)
 
+    @fill_doc
     def plot(self, ax=None):
         """Plot estimates and confidence intervals by event time.
 
@@ -277,12 +257,7 @@ class EventStudyResult(EffectResults):
 
         Parameters
         ----------
-        ax : matplotlib.axes.Axes, optional
-            Axes to draw on; a new figure is made when omitted.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
+        %(results_plot)s
         """
         frame = self.to_frame()
         frame = frame[~frame["reference"]]

@@ -255,13 +255,8 @@ def att_gt(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> n, periods = 300, np.arange(1, 6)
-    >>> cohort = rng.choice([0, 3, 4], n)
-    >>> df = pd.DataFrame({"id": np.repeat(np.arange(n), 5), "t": np.tile(periods, n),
-    ...                    "g": np.repeat(cohort, 5)})
-    >>> df["y"] = rng.normal(size=len(df)) + ((df.g > 0) & (df.t >= df.g))
+    >>> from effekt.synthetic.examples import staggered_panel
+    >>> df = staggered_panel(n_units=300, periods=5, effect=1.0)
     >>> gt = att_gt(df, outcome="y", unit="id", time="t", cohort="g")
     >>> es = gt.aggregate("dynamic")
     >>> bool(abs(es.overall_att - 1) < 4 * es.overall_se)

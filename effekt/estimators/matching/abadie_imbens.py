@@ -131,13 +131,10 @@ def abadie_imbens(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from effekt.estimators.matching.match import match
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=500)})
-    >>> d["t"] = (rng.uniform(size=500) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
-    >>> d["y"] = 2 * d["t"] + d["x"] + rng.normal(size=500)
-    >>> m = match(d, "t", ["x"], distance="ivar", ratio=4, replace=True)
+    >>> from effekt.estimators import match
+    >>> from effekt.synthetic.examples import cross_section
+    >>> m = match(cross_section(n=500, effect=2.0), "t", ["x"], distance="ivar", ratio=4,
+    ...           replace=True)
     >>> e = abadie_imbens(m, "y")
     >>> bool(e.ci[0] < 2 < e.ci[1])
     True

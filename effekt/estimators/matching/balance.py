@@ -189,10 +189,8 @@ def balance(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=200), "t": np.repeat([0, 1], 100)})
-    >>> b = balance(d, ["x"], treatment="t")
+    >>> from effekt.synthetic.examples import cross_section
+    >>> b = balance(cross_section(n=200), ["x"], treatment="t")
     >>> list(b.table.columns)[:3]
     ['type', 'smd_before', 'smd_after']
     """

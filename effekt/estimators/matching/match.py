@@ -32,6 +32,7 @@ from effekt._checks import (
     check_positive_int,
     check_rng,
 )
+from effekt._docs import fill_doc
 from effekt.errors import DataError, EffektWarning, SpecError
 from effekt.estimators.matching import nearest
 from effekt.estimators.matching.effect import ESTIMAND_WORDS
@@ -92,6 +93,7 @@ def _pair_weights(n: int, pair_f: np.ndarray, pair_o: np.ndarray, n_focal: int) 
     return w + other
 
 
+@fill_doc
 def match(
     df: pd.DataFrame,
     treatment: str | None = None,
@@ -115,15 +117,8 @@ def match(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per unit. Not modified.
-    treatment : str
-        The 0/1 treatment column.
-    covariates : str or sequence of str
-        Covariates (for the propensity model, the Mahalanobis distance or the strata);
-        non-numeric ones are expanded to level indicators as R does. Or give ``formula``.
-    formula : str, optional
-        ``"treat ~ x1 + x2"`` instead of ``treatment`` and ``covariates``.
+    %(units_df)s
+    %(treatment_spec)s
     method : {"nearest", "exact", "cem", "mahalanobis"}
         Nearest-neighbour on ``distance``; exact matching on the covariates; coarsened
         exact matching; or nearest-neighbour on the Mahalanobis distance (the same as
@@ -177,10 +172,8 @@ def match(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=300), "g": rng.choice(["a", "b"], 300)})
-    >>> d["t"] = (rng.uniform(size=300) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
+    >>> from effekt.synthetic.examples import cross_section
+    >>> d = cross_section(n=300)
     >>> m = match(d, "t", ["x", "g"])
     >>> int(m.counts.loc["matched", "treated"]) == int(d["t"].sum())
     True

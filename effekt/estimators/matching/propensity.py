@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import as_list, check_choice, check_columns, check_frame
+from effekt._docs import fill_doc
 from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators._linalg import binary_glm
 
@@ -170,6 +171,7 @@ def covariate_design(
     return pd.DataFrame(parts, index=df.index)
 
 
+@fill_doc
 def propensity(
     df: pd.DataFrame,
     treatment: str | None = None,
@@ -182,15 +184,8 @@ def propensity(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per unit. Not modified.
-    treatment : str
-        Name of the 0/1 treatment column.
-    covariates : str or sequence of str
-        Covariate columns; non-numeric ones are expanded to level indicators with the
-        first level dropped, as R does. Give either ``covariates`` or ``formula``.
-    formula : str, optional
-        An additive formula ``"treat ~ x1 + x2"`` instead of ``treatment``/``covariates``.
+    %(units_df)s
+    %(treatment_spec)s
     model : {"logit", "probit"}
         The link of the binomial GLM (fitted by IRLS as R's ``glm``).
 
@@ -212,11 +207,8 @@ def propensity(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> d = pd.DataFrame({"x": rng.normal(size=200)})
-    >>> d["t"] = (rng.uniform(size=200) < 1 / (1 + np.exp(-d["x"]))).astype(int)
-    >>> ps = propensity(d, "t", ["x"])
+    >>> from effekt.synthetic.examples import cross_section
+    >>> ps = propensity(cross_section(n=200, seed=1), "t", ["x"])
     >>> bool(ps.between(0, 1).all())
     True
     """

@@ -188,13 +188,9 @@ class MatchResult(ReweightedSample):
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from effekt.estimators.matching.match import match
-        >>> rng = np.random.default_rng(0)
-        >>> d = pd.DataFrame({"x": rng.normal(size=400)})
-        >>> d["t"] = (rng.uniform(size=400) < 1 / (1 + np.exp(1 - d["x"]))).astype(int)
-        >>> d["y"] = 2 * d["t"] + d["x"] + rng.normal(size=400)
-        >>> m = match(d, "t", ["x"])
+        >>> from effekt.estimators import match
+        >>> from effekt.synthetic.examples import cross_section
+        >>> m = match(cross_section(n=400, effect=2.0), "t", ["x"])
         >>> e = m.effect("y", covariates=["x"])
         >>> bool(e.ci[0] < 2 < e.ci[1])
         True

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from effekt._checks import check_choice, check_frame
+from effekt._docs import fill_doc
 from effekt.errors import NotEstimableError, SpecError
 from effekt.estimators.matching.effect import ESTIMAND_WORDS, EffectResult
 from effekt.estimators.matching.propensity import (
@@ -165,6 +166,7 @@ class WeightResult(ReweightedSample):
         return "\n".join([*self._header(), self._counts_text()])
 
 
+@fill_doc
 def weights(
     df: pd.DataFrame,
     treatment: str | None = None,
@@ -180,14 +182,8 @@ def weights(
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per unit. Not modified.
-    treatment : str
-        The 0/1 treatment column.
-    covariates : str or sequence of str
-        Covariates; non-numeric ones expanded to indicators as R does. Or ``formula``.
-    formula : str, optional
-        ``"treat ~ x1 + x2"``.
+    %(units_df)s
+    %(treatment_spec)s
     method : {"ipw", "entropy"}
         Inverse-probability weights or entropy balancing (exact mean balance).
     estimand : {"ATT", "ATC", "ATE"}
@@ -203,11 +199,8 @@ def weights(
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"x": rng.normal(size=300)})
-    >>> d["t"] = (rng.uniform(size=300) < 1 / (1 + np.exp(-d["x"]))).astype(int)
-    >>> w = weights(d, "t", ["x"], method="entropy")
+    >>> from effekt.synthetic.examples import cross_section
+    >>> w = weights(cross_section(n=300), "t", ["x"], method="entropy")
     >>> bool(abs(w.balance().table.loc["x", "smd_after"]) < 1e-8)
     True
     """

@@ -1,0 +1,99 @@
+"""Small example data sets with a known effect, for docstring examples and quick trials.
+
+Like R ``did``'s ``sim`` and linearmodels' ``datasets``: each function returns a pandas
+DataFrame built from a seed, with the planted effect stated, so every example in the
+documentation runs as a doctest. They are deliberately tiny and plain; the synthetic
+municipality (:func:`effekt.synthetic.generate`) is the realistic one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["cross_section", "staggered_panel", "two_period"]
+
+
+def cross_section(
+    n: int = 400, effect: float = 2.0, seed: int = 0, randomised: bool = False
+) -> pd.DataFrame:
+    """Make one row per unit, treatment selected on a covariate: for matching, weighting.
+
+    Columns: ``x`` (a normal covariate), ``g`` (a category, ``"a"``/``"b"``), ``t``
+    (0/1 treatment, ``P(t = 1) = 1 / (1 + exp(1 - x))``), ``y = effect * t + x + noise``
+    (standard normal noise). The true effect is ``effect`` for everyone, so the ATT, ATC and
+    ATE all equal it; the raw difference in means is biased upwards through ``x``. With
+    ``randomised=True`` half the units are treated by lot instead (an experiment).
+
+    Examples
+    --------
+    >>> d = cross_section(n=200, seed=1)
+    >>> list(d.columns), len(d)
+    (['x', 'g', 't', 'y'], 200)
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    g = rng.choice(["a", "b"], size=n)
+    if randomised:
+        t = rng.permutation(n) % 2
+    else:
+        t = (rng.uniform(size=n) < 1 / (1 + np.exp(1 - x))).astype(int)
+    y = effect * t + x + rng.normal(size=n)
+    return pd.DataFrame({"x": x, "g": g, "t": t, "y": y})
+
+
+def two_period(n_units: int = 40, effect: float = 2.0, seed: int = 0) -> pd.DataFrame:
+    """Make a two-group, two-period panel: for the 2x2 difference-in-differences.
+
+    Columns: ``unit``, ``year`` (2019, 2020), ``treated`` (the first half of the units),
+    ``post`` (1 in 2020), ``y = 1 + 0.5 treated + 0.3 post + effect * treated * post +
+    noise``. The true ATT is ``effect``.
+
+    Examples
+    --------
+    >>> two_period(n_units=10).shape
+    (20, 5)
+    """
+    rng = np.random.default_rng(seed)
+    unit = np.repeat(np.arange(n_units), 2)
+    year = np.tile([2019, 2020], n_units)
+    treated = (unit < n_units // 2).astype(int)
+    post = (year == 2020).astype(int)
+    y = 1.0 + 0.5 * treated + 0.3 * post + effect * treated * post + rng.normal(size=unit.size)
+    return pd.DataFrame({"unit": unit, "year": year, "treated": treated, "post": post, "y": y})
+
+
+def staggered_panel(
+    n_units: int = 300,
+    periods: int = 6,
+    cohorts: tuple[int, ...] = (3, 4),
+    effect: float = 1.0,
+    seed: int = 0,
+    never_treated: float | None = None,
+) -> pd.DataFrame:
+    """Make a balanced panel with staggered adoption: for TWFE, event studies, ``att_gt``.
+
+    Periods are ``1..periods``; each unit is never treated (cohort 0) or first treated in
+    one of ``cohorts``, with equal probability (or never treated with probability
+    ``never_treated``, the cohorts sharing the rest equally). Columns: ``id``, ``t``,
+    ``g`` (the cohort), ``d`` (1 from the cohort's first period on), ``x`` (a unit-level
+    covariate) and ``y = x + 0.1 t + effect * d + noise``. The true effect is ``effect``
+    in every treated period, and trends are parallel.
+
+    Examples
+    --------
+    >>> p = staggered_panel(n_units=50, periods=5)
+    >>> sorted(p["g"].unique().tolist()), len(p)
+    ([0, 3, 4], 250)
+    """
+    rng = np.random.default_rng(seed)
+    share = 1 / (len(cohorts) + 1) if never_treated is None else never_treated
+    probs = [share] + [(1 - share) / len(cohorts)] * len(cohorts)
+    cohort = rng.choice([0, *cohorts], size=n_units, p=probs)
+    df = pd.DataFrame({"id": np.repeat(np.arange(n_units), periods),
+                       "t": np.tile(np.arange(1, periods + 1), n_units),
+                       "g": np.repeat(cohort, periods)})
+    df["d"] = ((df["g"] > 0) & (df["t"] >= df["g"])).astype(int)
+    df["x"] = np.repeat(rng.normal(size=n_units), periods)
+    df["y"] = df["x"] + 0.1 * df["t"] + effect * df["d"] + rng.normal(size=len(df))
+    return df
