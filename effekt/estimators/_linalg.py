@@ -420,8 +420,8 @@ def demean_two_way(
     For every column ``v`` the weighted least-squares residual of ``v_it = a_i + l_t + e``,
     computed exactly: the unit means are swept out, then the period effects solve the
     ``T x T`` normal equations ``(D~'WD~) l = D~'W v~`` of the unit-demeaned period
-    dummies ``D~`` (a pseudo-inverse, since the effects are identified only up to a
-    constant per connected set of units and periods). By Frisch-Waugh-Lovell, least
+    dummies ``D~`` (least squares with a relative cut-off of 1e-10, since the effects are
+    identified only up to a constant per connected set of units and periods). By Frisch-Waugh-Lovell, least
     squares on the transformed outcome and regressors gives the two-way fixed-effects
     coefficients and residuals (as linearmodels' ``PanelOLS`` with entity and time
     effects), for balanced, unbalanced and weighted panels alike.
@@ -469,7 +469,10 @@ def demean_two_way(
     rhs = np.column_stack(
         [np.bincount(time, weights=w * col, minlength=n_periods) for col in tilde.T]
     )
-    effects = np.linalg.pinv(gram, hermitian=True) @ rhs  # period effects, p columns
+    # period effects, p columns. The system is singular (the effects are identified up to
+    # a constant per connected set): least squares with a relative cut-off of 1e-10, so that
+    # the null direction, whose eigenvalue is rounding noise, is dropped and not inverted
+    effects = np.linalg.lstsq(gram, rhs, rcond=1e-10)[0]
     # D~ l = l_t - (weighted mean of l over the unit's periods)
     fitted = effects[time] - (c / w_unit[:, None] @ effects)[unit]
     out = tilde - fitted
