@@ -1,11 +1,12 @@
 """Sector keys, KOSTRA functions and default unit costs for budgeting.
 
-The municipal sector keys are the project's (see DESIGN.md, ``measures.sector``);
+The municipal sector keys are the project's (see docs/design.md, ``measures.sector``);
 ``nav_state`` and ``health_trust`` are payers outside the municipality that
 appear in investment accounts (the state's share of NAV and the regional health
 trust). KOSTRA function codes may be used instead of a sector key.
 
-All figures come from ``/work/shared/CALIBRATION.md`` and are indicative.
+All figures come from the project's calibration notes (public sources, cited beside
+each figure) and are indicative.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ class Reference:
 
 
 #: The municipal sectors of ``measures.sector`` used by the synthetic municipality and as
-#: the default sector keys of budgets (DESIGN.md). Real data may use other codes: the
+#: the default sector keys of budgets (docs/design.md). Real data may use other codes: the
 #: panel and trajectories take whatever sectors ``measures`` holds.
 SECTORS: tuple[str, ...] = (
     "oppvekst_barnehage",

@@ -37,7 +37,7 @@ class Municipality:
     ----------
     tables : dict of str to pandas.DataFrame
         ``persons``, ``measures``, ``service_events``, ``outcomes``, ``exposures``
-        and ``providers`` (columns as in DESIGN.md; dates are ``datetime64``, ids
+        and ``providers`` (columns as in docs/design.md; dates are ``datetime64``, ids
         integers).
     truth : pandas.DataFrame
         One row per (pilot, outcome, unit_level, cohort, period): ``event_time =
