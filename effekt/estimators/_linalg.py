@@ -422,9 +422,9 @@ def demean_two_way(
     ``T x T`` normal equations ``(D~'WD~) l = D~'W v~`` of the unit-demeaned period
     dummies ``D~`` (least squares with a relative cut-off of 1e-10, since the effects are
     identified only up to a constant per connected set of units and periods). By
-    Frisch-Waugh-Lovell, least squares on the transformed outcome and regressors gives the two-way fixed-effects
-    coefficients and residuals (as linearmodels' ``PanelOLS`` with entity and time
-    effects), for balanced, unbalanced and weighted panels alike.
+    Frisch-Waugh-Lovell, least squares on the transformed outcome and regressors gives
+    the two-way fixed-effects coefficients and residuals (as linearmodels' ``PanelOLS``
+    with entity and time effects), for balanced, unbalanced and weighted panels alike.
 
     Parameters
     ----------
