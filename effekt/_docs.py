@@ -1,7 +1,7 @@
 """Docstring parameter texts shared by several functions, written once.
 
 A function whose docstring has a line ``%(name)s`` gets, at import, the text of
-``PARAMETERS[name]`` in its place, indented like the placeholder (as MNE's and
+``PARAMETERS[name]`` in its place, indented like the marker (as MNE's and
 scikit-learn's ``fill_doc``). Only whole lines are replaced, and only names listed here,
 so braces and percent signs elsewhere in a docstring are left alone. ``help()``, Sphinx
 and the doctests all see the filled docstring.
@@ -72,7 +72,7 @@ def fill_doc(func: F) -> F:
     Raises
     ------
     KeyError
-        For a placeholder that names no shared text (a typo shows at import).
+        For a marker that names no shared text (a typo shows at import).
 
     Examples
     --------
