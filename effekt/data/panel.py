@@ -23,6 +23,7 @@ from effekt.data._common import (
     python_period_code,
     sector_columns,
 )
+from effekt.data.schema import DATE_RANGE
 from effekt.data.store import RecordStore
 from effekt.errors import DataError, SpecError
 
@@ -46,11 +47,52 @@ def _outcome_aggs(outcomes: Sequence[str] | Mapping[str, str] | None) -> dict[st
     return aggs
 
 
-def _as_date(name: str, value: Any) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"{name}={value!r} is not a date; give e.g. '2020-01-01'.") from exc
+def _as_date(name: str, value: Any, *, last: bool = False) -> _dt.date:
+    """Read the ``start`` or ``end`` argument of :func:`panel` as a date.
+
+    Allowed: a date or datetime (``datetime.date``, ``datetime.datetime``,
+    ``pandas.Timestamp``, ``numpy.datetime64``; a timestamp with a time zone gives the date
+    of its wall-clock time in that zone), an ISO 8601 date string (``"2020-01-01"``, also
+    with a time), or a year as an int (``2020``: its first day, or with ``last`` its last
+    day), within :data:`~effekt.data.schema.DATE_RANGE`. Anything else, and NaT, is a
+    SpecError naming the argument.
+
+    Examples
+    --------
+    >>> _as_date("end", 2021, last=True)
+    datetime.date(2021, 12, 31)
+    >>> _as_date("start", "2020-03-15")
+    datetime.date(2020, 3, 15)
+    >>> _as_date("start", float("nan"))
+    Traceback (most recent call last):
+    ...
+    effekt.errors.SpecError: start=nan is not a date; give a date, an ISO date string such as '2020-01-01', or a year as an int such as 2020.
+    """  # noqa: E501
+    lo, hi = DATE_RANGE
+    allowed = ("give a date, an ISO date string such as '2020-01-01', or a year as an int "
+               "such as 2020")
+    if isinstance(value, bool) or value is pd.NaT or (
+            isinstance(value, np.datetime64) and np.isnat(value)):
+        raise SpecError(f"{name}={value!r} is not a date; {allowed}.")
+    if isinstance(value, int | np.integer):
+        if not lo.year <= value <= hi.year:
+            raise SpecError(f"{name}={value!r} is not a year from {lo.year} to {hi.year}; "
+                            f"{allowed}.")
+        return _dt.date(int(value), 12, 31) if last else _dt.date(int(value), 1, 1)
+    if isinstance(value, str):
+        try:
+            date = _dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            raise SpecError(f"{name}={value!r} is not an ISO date string; {allowed}.") from None
+    elif isinstance(value, _dt.datetime | np.datetime64):
+        date = pd.Timestamp(value).date()
+    elif isinstance(value, _dt.date):
+        date = value
+    else:
+        raise SpecError(f"{name}={value!r} is not a date; {allowed}.")
+    if not lo <= date <= hi:
+        raise SpecError(f"{name}={value!r} is outside the plausible range {lo} to {hi}.")
+    return date
 
 
 def _first_exposure(store: RecordStore, exposure: str) -> ir.Table:
@@ -147,10 +189,14 @@ def panel(
         Columns of ``persons``, taken as baseline (measured before exposure). For
         ``unit="family"`` numbers are averaged over members, booleans give the share that
         is true, other columns the most common value.
-    start, end : date-like, optional
-        The first and last periods are those containing these dates. Default: the
-        earliest and latest of the service events' ``start_date`` and the requested
-        outcomes' ``date``.
+    start, end : date, str or int, optional
+        The first and last periods are those containing these dates. A date or datetime
+        (``datetime.date``, ``pandas.Timestamp``, ``numpy.datetime64``; one with a time
+        zone counts by its wall-clock date), an ISO 8601 date string (``"2020-01-01"``), or
+        a year as an int (``start=2020`` is 1 January 2020, ``end=2024`` is 31 December
+        2024), between 1901 and 2099. Anything else, NaT among it, is a SpecError.
+        Default: the earliest and latest of the service events' ``start_date`` and the
+        requested outcomes' ``date``.
     balanced : bool
         Keep only units observed (resident) in every period of the panel.
     fill : dict of str to float, optional
@@ -213,6 +259,10 @@ def panel(
     """
     check_choice("unit", unit, PanelUnit)
     check_choice("period", period, Period)
+    first = _as_date("start", start) if start is not None else None
+    last = _as_date("end", end, last=True) if end is not None else None
+    if first is not None and last is not None and last < first:
+        raise SpecError(f"end={end!r} comes before start={start!r}.")
     aggs = _outcome_aggs(outcomes)
     covs = as_list(covariates)
     fill = dict(fill or {})
@@ -279,8 +329,8 @@ def panel(
         found_lo, found_hi = bounds.to_pandas().iloc[0]
         if pd.isna(found_lo):
             raise DataError("service_events (and outcomes) have no rows; give start and end.")
-    first = _as_date("start", start) if start is not None else pd.Timestamp(found_lo).date()
-    last = _as_date("end", end) if end is not None else pd.Timestamp(found_hi).date()
+    first = first if first is not None else pd.Timestamp(found_lo).date()
+    last = last if last is not None else pd.Timestamp(found_hi).date()
     lo, hi = python_period_code(first, period), python_period_code(last, period)
     if hi < lo:
         raise SpecError(f"end={end!r} comes before start={start!r}.")

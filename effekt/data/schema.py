@@ -14,7 +14,9 @@ from typing import Literal
 __all__ = [
     "BIRTH_YEAR_RANGE",
     "DATE_RANGE",
+    "MAX_ABS_VALUE",
     "REFERENCES",
+    "ROW_NUMBER",
     "SECTORS",
     "TABLES",
     "Column",
@@ -24,8 +26,10 @@ __all__ = [
 ]
 
 #: What a column may hold. ``"id"``: integer or string identifiers; ``"integer"``;
-#: ``"number"``: integer or floating point; ``"date"``: date or timestamp (timestamps are
-#: read as their date); ``"string"``; ``"any"``: not checked.
+#: ``"number"``: integer or floating point, finite and at most :data:`MAX_ABS_VALUE` in
+#: absolute value; ``"date"``: date or timestamp (timestamps are read as their date, a
+#: timestamp with a time zone as the date of its wall-clock time in that zone);
+#: ``"string"``; ``"any"``: not checked.
 ColumnKind = Literal["id", "integer", "number", "date", "string", "any"]
 
 #: Plausible dates (inclusive). Dates outside are reported as errors: they are usually
@@ -34,6 +38,17 @@ DATE_RANGE: tuple[_dt.date, _dt.date] = (_dt.date(1901, 1, 1), _dt.date(2099, 12
 
 #: Plausible birth years (inclusive).
 BIRTH_YEAR_RANGE: tuple[int, int] = (1900, 2099)
+
+#: The largest absolute value a ``"number"`` column may hold (NOK amounts, units, outcome
+#: values): a million million, more than a municipality's budget for decades. Larger values
+#: are placeholders or typing errors, and sums of them can overflow to ``inf``.
+MAX_ABS_VALUE: float = 1e12
+
+#: The column that numbers the rows of a table from 1 in the order of its frame or file
+#: (the header line of a CSV file not counted). Validation messages name rows by it; the
+#: name is reserved and is never part of :meth:`RecordStore.table
+#: <effekt.data.RecordStore.table>`.
+ROW_NUMBER = "_effekt_row"
 
 
 @dataclass(frozen=True)
@@ -75,7 +90,8 @@ class TableSchema:
     key : tuple of str
         Columns that identify a row; two rows with the same key are an error.
     example_key : tuple of str
-        Columns shown to identify example rows in error messages.
+        Columns that identify example rows in the ``keys`` of a validation problem (never
+        in the message, which names rows by number).
     required : bool
         Whether every record store must have this table.
     """

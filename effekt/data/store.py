@@ -10,7 +10,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
-from effekt.data.schema import TABLES
+from effekt.data._load import csv_error, prepare_frame, read_csv, read_parquet
+from effekt.data.schema import ROW_NUMBER, TABLES
 from effekt.data.validation import find_problems, raise_problems
 from effekt.errors import DataError
 
@@ -51,6 +52,17 @@ def _type_null_columns(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
     return out
 
 
+def _dates_as_dates(name: str, table: ir.Table) -> ir.Table:
+    """Cast the timestamp columns that the schema of ``name`` declares as dates to dates."""
+    schema = table.schema()
+    casts = {
+        col.name: table[col.name].cast("date")
+        for col in TABLES[name].columns
+        if col.kind == "date" and col.name in schema and schema[col.name].is_timestamp()
+    }
+    return table.mutate(**casts) if casts else table
+
+
 class RecordStore:
     """The record tables of the forløp data model, held as Ibis tables.
 
@@ -61,7 +73,17 @@ class RecordStore:
     the database engine.
 
     Timestamp columns that the schema declares as dates (``start_date``, ``end_date``,
-    ``date``, ``move_in_date``, ``move_out_date``) are read as their date.
+    ``date``, ``move_in_date``, ``move_out_date``) are read as their date. A timestamp with
+    a time zone is read as its wall-clock time in its own zone, never converted to another
+    zone: ``2020-01-01 00:00+01:00`` (Oslo midnight) is the date 1 January 2020, not 31
+    December 2019 as in UTC. Its own zone is the pandas or Arrow dtype's zone (a frame, or
+    a Parquet file written by pandas or pyarrow), the UTC offset written in a CSV field, or
+    UTC for a Parquet timestamp stored as UTC without a zone name.
+
+    Validation messages name rows by their number in the table: row 1 is the first row of
+    the frame or file (in a CSV file the line after the header), so that no identifier is
+    printed; the :class:`~effekt.errors.DataError` raised carries the identifiers of those
+    rows in its ``problems`` (see :meth:`validate`).
 
     Parameters
     ----------
@@ -140,6 +162,12 @@ class RecordStore:
         Returns
         -------
         RecordStore
+
+        Raises
+        ------
+        DataError
+            A table is not a frame, or repeats a column name (also when case is ignored);
+            or, with ``validate``, the tables have problems (all listed at once).
         """
         frames = {
             "persons": persons,
@@ -159,7 +187,7 @@ class RecordStore:
                     f"{name} must be a pandas DataFrame or pyarrow Table, "
                     f"got {type(frame).__name__}."
                 )
-            loaded[name] = ibis.memtable(frame)
+            loaded[name] = ibis.memtable(prepare_frame(name, frame))
         for name, expr in _type_null_columns(loaded).items():
             try:
                 con.create_table(name, expr, overwrite=True)
@@ -178,7 +206,9 @@ class RecordStore:
         """Open the record tables stored as ``<table>.parquet`` or ``<table>.csv`` in a folder.
 
         Parquet files are read in place (as views) when the store is in memory; CSV files,
-        and every file when ``database`` is given, are copied into DuckDB.
+        and every file when ``database`` is given, are copied into DuckDB. A CSV file's
+        delimiter is the one of ``,`` ``;`` tab ``|`` that occurs most often in its header
+        line, which must name the columns.
 
         Parameters
         ----------
@@ -193,6 +223,14 @@ class RecordStore:
         Returns
         -------
         RecordStore
+
+        Raises
+        ------
+        DataError
+            A file repeats a column name (also when case is ignored); a CSV file is empty,
+            has a header but no rows, or is ragged (lines with another number of fields
+            than the header; the message names them); or, with ``validate``, the tables
+            have problems (all listed at once).
         """
         root = Path(folder)
         if not root.is_dir():
@@ -209,18 +247,26 @@ class RecordStore:
             if not found:
                 continue
             path = found[0]
+            in_place = database is None and path.suffix == ".parquet"
             try:
                 if path.suffix == ".parquet":
-                    loaded[name] = con.read_parquet(path)
+                    loaded[name] = read_parquet(con, name, path, numbered=in_place)
                 else:
-                    loaded[name] = con.read_csv(path)
+                    loaded[name] = read_csv(con, name, path)
+            except DataError:
+                raise
             except Exception as exc:  # the engine's message names the file and line
                 raise DataError(f"{name}: could not read {path}: {exc}") from exc
         for name, expr in _type_null_columns(loaded).items():
             if database is None and (root / f"{name}.parquet").is_file():
                 con.create_view(name, expr, overwrite=True)  # read the file in place
-            else:
+                continue
+            try:
                 con.create_table(name, expr, overwrite=True)
+            except Exception as exc:  # a ragged line past the part DuckDB sniffed
+                if (root / f"{name}.csv").is_file():
+                    raise csv_error(name, root / f"{name}.csv", exc) from exc
+                raise DataError(f"{name}: could not load the table into DuckDB: {exc}") from exc
         names = list(loaded)
         missing = [n for n in _REQUIRED if n not in names]
         if missing:
@@ -267,14 +313,22 @@ class RecordStore:
             )
         if name not in self._cache:
             table = self._con.table(name)
-            schema = table.schema()
-            casts = {
-                col.name: table[col.name].cast("date")
-                for col in TABLES[name].columns
-                if col.kind == "date" and col.name in schema and schema[col.name].is_timestamp()
-            }
-            self._cache[name] = table.mutate(**casts) if casts else table
+            if ROW_NUMBER in table.columns:
+                table = table.drop(ROW_NUMBER)
+            self._cache[name] = _dates_as_dates(name, table)
         return self._cache[name]
+
+    def _numbered(self, name: str) -> ir.Table:
+        """Return the table ``name`` as :meth:`table` gives it, with its row numbers.
+
+        The numbers are the order of the frame or file: a view of a Parquet file carries
+        them as :data:`~effekt.data.schema.ROW_NUMBER`; a table copied into DuckDB keeps
+        the rows in that order, as its ``rowid`` (from 0).
+        """
+        table = self._con.table(name)
+        if ROW_NUMBER not in table.columns:
+            table = table.mutate(**{ROW_NUMBER: table.rowid() + 1})
+        return _dates_as_dates(name, table)
 
     def validate(self) -> None:
         """Check every table; raise one DataError listing all problems, or return None.
@@ -284,15 +338,46 @@ class RecordStore:
         ``move_in_date``), references to unknown ``person_id``, ``family_id``,
         ``measure_id`` or ``provider_id`` (the last only when ``providers`` is present),
         duplicate keys, negative costs or units, and dates or birth years outside a
-        plausible range (:data:`effekt.data.schema.DATE_RANGE`). Each line of the message
-        names the table, the column, a count and up to three example rows' keys.
+        plausible range (:data:`effekt.data.schema.DATE_RANGE`), and costs, units and
+        outcome values that are not finite (NaN, inf, -inf) or exceed
+        :data:`effekt.data.schema.MAX_ABS_VALUE` (1e12) in absolute value. Each line of the
+        message names the table, the column, a count and the numbers of up to five of
+        those rows (row 1 is the first row of the frame or file), never an identifier.
 
         Raises
         ------
         DataError
-            Listing every problem found.
+            Listing every problem found. Its attribute ``problems`` holds one
+            ``effekt.data.validation.Problem`` per line, with ``table``, ``column``,
+            ``n_rows``, ``rows`` (the row numbers shown) and ``keys`` (a DataFrame of those
+            rows' identifying columns, indexed by row number: for your eyes, not for
+            printing).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from effekt.data import RecordStore
+        >>> persons = pd.DataFrame({"person_id": [1, 2], "family_id": [10, 10],
+        ...                         "birth_year": [1990, 2015], "sex": ["f", "m"],
+        ...                         "district": ["Sandvika", "Sandvika"]})
+        >>> measures = pd.DataFrame({"measure_id": [1], "name": ["Helsestasjon"],
+        ...                          "sector": ["helse_sosial"], "unit": ["hour"],
+        ...                          "unit_cost_nok": [900.0], "target_group": [None]})
+        >>> events = pd.DataFrame({"person_id": [1, 2], "measure_id": [1, 1],
+        ...                        "start_date": pd.to_datetime(["2020-03-01", "2020-04-01"]),
+        ...                        "end_date": pd.to_datetime(["2020-03-01", "2020-04-01"]),
+        ...                        "units": [2.0, 1.0], "cost_nok": [1800.0, -900.0],
+        ...                        "provider_id": [None, None]})
+        >>> store = RecordStore.from_frames(persons, measures, events, validate=False)
+        >>> try:
+        ...     store.validate()
+        ... except ValueError as err:
+        ...     print(err.problems[0])
+        ...     print(err.problems[0].keys.to_dict("index"))
+        service_events.cost_nok: 1 row with a negative value; row 2 of service_events.
+        {2: {'person_id': 2, 'measure_id': 1, 'start_date': Timestamp('2020-04-01 00:00:00')}}
         """
-        raise_problems(find_problems({name: self.table(name) for name in self._names}))
+        raise_problems(find_problems({name: self._numbered(name) for name in self._names}))
 
     def __repr__(self) -> str:
         return f"RecordStore(tables={list(self._names)})"

@@ -78,11 +78,15 @@ def _frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def _problems(**changes: pd.DataFrame | None) -> str:
+def _error(**changes: pd.DataFrame | None) -> DataError:
     frames = _frames() | changes
     with pytest.raises(DataError) as info:
         RecordStore.from_frames(**frames)
-    return str(info.value)
+    return info.value
+
+
+def _problems(**changes: pd.DataFrame | None) -> str:
+    return str(_error(**changes))
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -187,8 +191,7 @@ def test_wrong_type():
     msg = _problems(service_events=events)
     assert (
         "service_events.cost_nok: wrong type string, expected a number; 2 of 4 rows do not "
-        "convert to float64; e.g. (person_id=2, measure_id=1, start_date=2020-02-01, "
-        "cost_nok='1 800'); (person_id=3, measure_id=2, start_date=2020-04-01, cost_nok='n/a')"
+        "convert to float64; rows 2, 4 of service_events (values '1 800', 'n/a')."
     ) in msg
 
 
@@ -198,7 +201,7 @@ def test_end_before_start():
     msg = _problems(service_events=events)
     assert (
         "service_events.end_date: 1 row with end_date before start_date; "
-        "e.g. (person_id=2, measure_id=1, start_date=2020-02-01)."
+        "row 2 of service_events."
     ) in msg
 
 
@@ -208,7 +211,7 @@ def test_unknown_measure_id():
     msg = _problems(service_events=events)
     assert (
         "service_events.measure_id: 1 row refers to a measure_id not in measures.measure_id; "
-        "e.g. (person_id=1, measure_id=99, start_date=2020-01-01)."
+        "row 1 of service_events."
     ) in msg
 
 
@@ -218,8 +221,7 @@ def test_unknown_person_id():
     msg = _problems(service_events=events)
     assert (
         "service_events.person_id: 2 rows refer to a person_id not in persons.person_id; "
-        "e.g. (person_id=7, measure_id=1, start_date=2020-03-01); "
-        "(person_id=7, measure_id=2, start_date=2020-04-01)."
+        "rows 3, 4 of service_events."
     ) in msg
 
 
@@ -236,7 +238,7 @@ def test_duplicate_keys():
     msg = _problems(measures=measures)
     assert (
         "measures.measure_id: 2 rows share 1 duplicate key; expected one row per "
-        "(measure_id); e.g. (measure_id=1)."
+        "(measure_id); rows 1, 2 of measures."
     ) in msg
 
 
@@ -244,17 +246,14 @@ def test_negative_cost():
     events = _frames()["service_events"]
     events.loc[3, "cost_nok"] = -8000.0
     msg = _problems(service_events=events)
-    assert (
-        "service_events.cost_nok: 1 row with a negative value; "
-        "e.g. (person_id=3, measure_id=2, start_date=2020-04-01)."
-    ) in msg
+    assert "service_events.cost_nok: 1 row with a negative value; row 4 of service_events." in msg
 
 
 def test_negative_units():
     events = _frames()["service_events"]
     events.loc[0, "units"] = -1.0
     msg = _problems(service_events=events)
-    assert "service_events.units: 1 row with a negative value; e.g. (person_id=1," in msg
+    assert "service_events.units: 1 row with a negative value; row 1 of service_events." in msg
 
 
 def test_date_outside_plausible_range():
@@ -263,7 +262,7 @@ def test_date_outside_plausible_range():
     msg = _problems(outcomes=outcomes)
     assert (
         "outcomes.date: 1 row with a date outside the plausible range 1901-01-01 to 2099-12-31; "
-        "e.g. (person_id=2, date=1900-01-01, outcome='absence_days')."
+        "row 2 of outcomes."
     ) in msg
 
 
@@ -285,25 +284,63 @@ def test_unknown_provider_when_providers_given():
     persons = _frames()["persons"]
     persons.loc[2, "provider_id"] = 555
     msg = _problems(persons=persons)
-    assert "persons.provider_id: 1 row refers to a provider_id not in providers.provider_id; " in (
-        msg
-    )
-    assert "e.g. (person_id=3, provider_id=555)" in msg
+    assert (
+        "persons.provider_id: 1 row refers to a provider_id not in providers.provider_id; "
+        "row 3 of persons."
+    ) in msg
 
 
-def test_every_problem_reported_at_once_with_three_examples():
+def test_every_problem_reported_at_once_with_row_numbers():
     events = _frames()["service_events"]
     events["cost_nok"] = -1.0
     events.loc[0, "end_date"] = pd.Timestamp("2019-01-01")
     measures = _frames()["measures"].rename(columns={"unit_cost_nok": "unit_cost"})
     msg = _problems(service_events=events, measures=measures)
     lines = msg.splitlines()
-    assert lines[0] == "3 problems in the record tables:"
+    assert lines[0] == ("3 problems in the record tables (rows are counted from 1 in each frame "
+                        "or file, a CSV header not counted):")
     assert len(lines) == 4
     negative = [line for line in lines if "cost_nok: 4" in line][0]
-    assert negative.startswith("  - service_events.cost_nok: 4 rows with a negative value; e.g. ")
-    assert negative.count("(person_id=") == 3
+    assert negative == ("  - service_events.cost_nok: 4 rows with a negative value; "
+                        "rows 1, 2, 3, 4 of service_events.")
     assert "measures.unit_cost_nok: column missing (is 'unit_cost' meant?" in msg
+
+
+def test_at_most_five_row_numbers_then_dots():
+    events = pd.concat([_frames()["service_events"]] * 3, ignore_index=True)
+    events["start_date"] = pd.date_range("2020-01-01", periods=12, freq="7D")
+    events["end_date"] = events["start_date"]
+    events["units"] = -1.0
+    msg = _problems(service_events=events)
+    assert ("service_events.units: 12 rows with a negative value; "
+            "rows 1, 2, 3, 4, 5, ... of service_events.") in msg
+
+
+def test_messages_name_rows_never_identifiers_and_the_error_carries_the_keys():
+    frames = _frames()
+    for name in ("persons", "service_events", "outcomes", "exposures"):
+        for col in ("person_id", "family_id"):
+            if col in frames[name]:
+                frames[name][col] = frames[name][col].map(
+                    lambda v: None if pd.isna(v) else f"0101{int(v):07d}")
+    frames["service_events"].loc[2, "person_id"] = "31129912345"
+    frames["service_events"].loc[3, "cost_nok"] = -1.0
+    frames["persons"].loc[1, "person_id"] = frames["persons"].loc[0, "person_id"]
+    with pytest.raises(DataError) as info:
+        RecordStore.from_frames(**frames)
+    msg = str(info.value)
+    assert "0101" not in msg and "31129912345" not in msg
+    assert "persons.person_id: 2 rows share 1 duplicate key; expected one row per (person_id); " \
+        "rows 1, 2 of persons." in msg
+    assert "service_events.person_id: 2 rows refer to a person_id not in persons.person_id; " \
+        "rows 2, 3 of service_events." in msg
+    by_line = {(p.table, p.column): p for p in info.value.problems}
+    orphans = by_line["service_events", "person_id"]
+    assert orphans.n_rows == 2 and orphans.rows == (2, 3)
+    assert orphans.keys.index.name == "row"
+    assert orphans.keys.loc[3, "person_id"] == "31129912345"
+    assert by_line["service_events", "cost_nok"].keys.loc[4, "measure_id"] == 2
+    assert str(orphans) in msg
 
 
 def test_data_error_is_value_error():
