@@ -62,6 +62,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Run the main job: the synthetic municipality, both shipped studies, a budget."""
+    from effekt._io import output_folder
     from effekt.budgeting import run_workbook, write_template
     from effekt.study import run_study
     from effekt.study.runner import progress_to_stderr
@@ -90,8 +91,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         reports[name] = args.out / name / "report.html"
 
     say("\n== trajectory budget")
-    book = write_template(args.out / "budget" / "assumptions.xlsx")
-    result = run_workbook(book, args.out / "budget" / "results.xlsx", seed=args.seed)
+    with output_folder(args.out / "budget", "budget") as folder:  # replaced on each demo
+        run_workbook(write_template(folder / "assumptions.xlsx"), folder / "results.xlsx",
+                     seed=args.seed)
+    book, result = args.out / "budget" / "assumptions.xlsx", args.out / "budget" / "results.xlsx"
 
     say("\nOutputs:")
     for name, path in reports.items():
@@ -104,7 +107,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_budget_template(args: argparse.Namespace) -> int:
     from effekt.budgeting import write_template
 
-    path = write_template(args.file)
+    path = write_template(args.file, overwrite=args.force)
     if not args.quiet:
         print(f"wrote the assumptions workbook {path}; edit it, then: effekt budget run {path}")
     return 0
@@ -114,7 +117,7 @@ def _cmd_budget_run(args: argparse.Namespace) -> int:
     from effekt.budgeting import run_workbook
 
     out = args.out or args.file.with_name(f"{args.file.stem}_results.xlsx")
-    path = run_workbook(args.file, out, seed=args.seed)
+    path = run_workbook(args.file, out, seed=args.seed, overwrite=args.force)
     if not args.quiet:
         print(f"wrote the budget results {path}")
     return 0
@@ -235,7 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", type=float, default=DEFAULT_SCALE,
                    help="share of Bærum's 128,000 people (default: %(default)s; 0.05 is quick)")
     s.add_argument("--out", type=Path, required=True, metavar="FOLDER",
-                   help="folder for the Parquet files (created if missing; required)")
+                   help="folder for the Parquet files (required): new, empty or an earlier "
+                        "'effekt synth' output, which is replaced; any other folder is "
+                        "refused (exit 2), and there is no --force for folders")
     s.set_defaults(func=_cmd_synth)
 
     bsub = _group(sub, "budget", help="trajectory budgets from an assumptions workbook",
@@ -249,9 +254,13 @@ def _parser() -> argparse.ArgumentParser:
                    "Write the assumptions workbook (Excel, with example values and the\n"
                    "headings in bokmål and English) to FILE, to be edited and then run\n"
                    "with 'effekt budget run FILE'."),
-               examples=["effekt budget template assumptions.xlsx"])
+               examples=["effekt budget template assumptions.xlsx",
+                         "effekt budget template assumptions.xlsx --force"])
     bt.add_argument("file", type=Path, metavar="FILE",
-                    help="the workbook to write (.xlsx)")
+                    help="the workbook to write (.xlsx); an existing file is refused "
+                         "(exit 2) unless --force")
+    bt.add_argument("--force", action="store_true",
+                    help="replace FILE if it exists (a filled-in workbook is lost)")
     bt.set_defaults(func=_cmd_budget_template)
     br = _leaf(bsub, "run", help="validate and run a workbook; write a results workbook",
                description=(
@@ -264,7 +273,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="the assumptions workbook (from 'effekt budget template')")
     br.add_argument("--out", type=Path, default=None, metavar="FILE",
                     help="results workbook (default: <FILE>_results.xlsx beside FILE; "
-                         "never the input)")
+                         "never the input); an existing file is refused (exit 2) unless "
+                         "--force")
+    br.add_argument("--force", action="store_true",
+                    help="replace the results workbook if it exists (never the input)")
     br.add_argument("--seed", type=int, default=None,
                     help="random seed of the simulation (default: the seed in the "
                          "workbook's settings sheet)")
@@ -288,7 +300,10 @@ def _parser() -> argparse.ArgumentParser:
                          "effekt study run studies/samhandling.toml --out out/s --quiet"])
     sr.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
     sr.add_argument("--out", type=Path, required=True, metavar="FOLDER",
-                    help="output folder, replaced as a whole on success (required)")
+                    help="output folder (required): new, empty or an earlier study output, "
+                         "which is replaced as a whole on success; any other folder, the "
+                         "data folder and the spec's place are refused (exit 2), and "
+                         "there is no --force for folders")
     sr.set_defaults(func=_cmd_study_run)
     sc = _leaf(ssub, "check", help="validate a spec against its data; estimate nothing",
                description=(
@@ -316,7 +331,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", type=float, default=DEFAULT_SCALE,
                    help="share of Bærum's 128,000 people (default: %(default)s; 0.05 is quick)")
     d.add_argument("--out", type=Path, default=Path("out/demo"), metavar="FOLDER",
-                   help="folder for all outputs (default: %(default)s)")
+                   help="folder for all outputs (default: %(default)s); its folders "
+                        "synthetic, holf, samhandling and budget are replaced on each run "
+                        "and must be new, empty or the demo's own earlier outputs")
     d.set_defaults(func=_cmd_demo)
     return p
 

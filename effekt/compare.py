@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effekt._io import atomic_write, atomic_write_text
+from effekt._io import atomic_write, atomic_write_text, check_output_file
 from effekt.errors import SpecError
 
 __all__ = ["DEFAULT_STARS", "compare", "latex_table", "write_table"]
@@ -216,7 +216,8 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
 
     The file is written to a temporary file beside ``path`` and then renamed, so a failed
     write leaves nothing half-written. An existing file is never replaced unless
-    ``overwrite=True``.
+    ``overwrite=True``, and a folder never (effekt's output rule for files, as in
+    :func:`effekt.budgeting.write_template`).
 
     Parameters
     ----------
@@ -234,7 +235,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
     Raises
     ------
     SpecError
-        An unknown suffix, or an existing file without ``overwrite=True``.
+        An unknown suffix, a folder, or an existing file without ``overwrite=True``.
 
     Examples
     --------
@@ -252,16 +253,13 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool
             f"write_table: {target.name!r} has suffix {target.suffix!r}; use .xlsx, .tex or "
             ".csv."
         )
-    if target.exists() and not overwrite:
-        raise SpecError(
-            f"write_table: {target} exists; effekt does not replace a file unless asked "
-            "(pass overwrite=True, or choose another name)."
-        )
+    check_output_file(target, overwrite=overwrite)  # before the table is rendered
     if suffix == ".tex":
-        return atomic_write_text(target, latex_table(table) + "\n")
+        return atomic_write_text(target, latex_table(table) + "\n", overwrite=overwrite)
     if suffix == ".csv":
-        return atomic_write_text(target, table.to_csv())
+        return atomic_write_text(target, table.to_csv(), overwrite=overwrite)
     # one label per cell (no merged cells), so the sheet reads back as it was written
     return atomic_write(
-        target, lambda tmp: table.to_excel(tmp, engine="openpyxl", merge_cells=False)
+        target, lambda tmp: table.to_excel(tmp, engine="openpyxl", merge_cells=False),
+        overwrite=overwrite,
     )

@@ -208,3 +208,88 @@ def test_study_check_progress_goes_through_the_runner_function(monkeypatch, caps
     assert main(["study", "check", str(SPEC)]) == 0
     assert [s.split(" ")[0] for s in said] == ["reading", "opening"]
     assert capsys.readouterr().err == ""
+
+
+# -- the output rule on the command line: --force for single files, never for folders ------
+
+def _tree(root: Path) -> dict[str, tuple]:
+    """Every path under ``root`` with its bytes (files) and mtime, and the root's mtime."""
+    seen: dict[str, tuple] = {".": (root.stat().st_mtime_ns,)}
+    for p in sorted(root.rglob("*")):
+        seen[p.relative_to(root).as_posix()] = (None if p.is_dir() else p.read_bytes(),
+                                                 p.stat().st_mtime_ns)
+    return seen
+
+
+def _refusal(capsys: pytest.CaptureFixture[str]) -> str:
+    """The one error line of a refusal (then the hint), checked."""
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[0].startswith("effekt: error: ") and err[1].startswith("hint: ")
+    return err[0].removeprefix("effekt: error: ")
+
+
+def test_budget_template_refuses_an_existing_file_unless_force(tmp_path, capsys):
+    book = tmp_path / "assumptions.xlsx"
+    book.write_bytes(b"a workbook the user has filled in")
+    before = _tree(tmp_path)
+    assert main(["budget", "template", str(book)]) == 2
+    assert _refusal(capsys) == (
+        f"output file {book} exists; effekt replaces a file only when asked (--force, or "
+        "overwrite=True in Python). Nothing was written.")
+    assert _tree(tmp_path) == before
+    assert main(["--quiet", "budget", "template", str(book), "--force"]) == 0
+    assert book.read_bytes()[:2] == b"PK"  # now the template (an .xlsx is a zip file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions.xlsx"]
+
+
+def test_budget_run_refuses_existing_results_unless_force_and_never_a_folder(tmp_path, capsys):
+    book = tmp_path / "assumptions.xlsx"
+    assert main(["--quiet", "budget", "template", str(book)]) == 0
+    results = tmp_path / "assumptions_results.xlsx"
+    results.write_bytes(b"last year's results, annotated")
+    before = _tree(tmp_path)
+    assert main(["--quiet", "budget", "run", str(book), "--seed", "1"]) == 2
+    assert _refusal(capsys).startswith(f"output file {results} exists; effekt replaces a file "
+                                       "only when asked (--force")
+    (tmp_path / "out.xlsx").mkdir()
+    for extra in ([], ["--force"]):
+        assert main(["--quiet", "budget", "run", str(book), "--out",
+                     str(tmp_path / "out.xlsx"), *extra]) == 2
+        assert _refusal(capsys) == (f"output file {tmp_path / 'out.xlsx'} is a folder; give a "
+                                    "file name.")
+    del before["."]
+    after = _tree(tmp_path)
+    del after["."], after["out.xlsx"]
+    assert after == before
+    assert main(["--quiet", "budget", "run", str(book), "--seed", "1", "--force"]) == 0
+    assert results.read_bytes()[:2] == b"PK"
+    # --force never allows writing over the input
+    assert main(["--quiet", "budget", "run", str(book), "--out", str(book), "--force"]) == 2
+    assert "must differ from the input workbook" in _refusal(capsys)
+
+
+def test_synth_refuses_a_folder_of_user_files_and_replaces_its_own(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "persons.parquet").write_bytes(b"a user's own table")
+    before = _tree(tmp_path)
+    assert main(["--quiet", "synth", "--scale", "0.01", "--out", str(mine)]) == 2
+    assert _refusal(capsys) == (
+        f"output folder {mine} is not empty and not an effekt output: it holds 1 file or "
+        "folder effekt did not write. effekt writes only into a new or empty folder or its own "
+        "earlier output; choose another folder.")
+    assert _tree(tmp_path) == before
+    out = tmp_path / "synthetic"
+    assert main(["--quiet", "synth", "--seed", "3", "--scale", "0.01", "--out", str(out)]) == 0
+    assert main(["--quiet", "synth", "--seed", "4", "--scale", "0.01", "--out", str(out)]) == 0
+    assert matches_folder(generate(seed=4, scale=0.01), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "synthetic"]
+
+
+@pytest.mark.parametrize("command", [["synth"], ["study", "run", "SPEC"]])
+def test_folder_outputs_have_no_force(command, capsys):
+    words = [w for w in command if w != "SPEC"]
+    parser = dict((" ".join(w), p) for w, p in COMMANDS)[" ".join(words)]
+    assert "--force" not in {s for a in parser._actions for s in a.option_strings}
+    out_help = next(a.help for a in parser._actions if "--out" in a.option_strings)
+    assert "refused (exit 2)" in out_help and "no --force for folders" in out_help

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import check_choice, check_rng
-from effekt._io import atomic_write, atomic_write_text
+from effekt._io import output_folder
 from effekt.errors import SpecError
 from effekt.synthetic.events import COST_SECTORS, build_events
 from effekt.synthetic.measures import build_measures
@@ -218,19 +218,28 @@ def write(m: Municipality, folder: str | os.PathLike) -> dict[str, Any]:
 
     Each table becomes ``<table>.parquet``, the truth ``truth.parquet``, and
     ``manifest.json`` records the settings, the row count and the SHA-256 of each
-    file. Every file is written to a temporary file in ``folder`` and then moved into
-    place with ``os.replace``, the manifest last.
+    file; ``.effekt-output.json`` marks the folder as effekt's synthetic output.
+
+    ``folder`` follows effekt's one output rule (``effekt._io``): it must be absent, empty
+    or an earlier synthetic output of effekt (holding only the files effekt wrote there);
+    anything else is refused and left untouched. The files are written into a temporary
+    folder beside ``folder``, which then replaces ``folder`` as a whole.
 
     Parameters
     ----------
     m : Municipality
     folder : str or path-like
-        Created if missing.
+        The output folder; created if missing.
 
     Returns
     -------
     dict
         The manifest.
+
+    Raises
+    ------
+    SpecError
+        ``m`` is not a Municipality, or the output rule refuses ``folder``.
 
     Examples
     --------
@@ -243,22 +252,21 @@ def write(m: Municipality, folder: str | os.PathLike) -> dict[str, Any]:
     """
     if not isinstance(m, Municipality):
         raise SpecError(f"m must be a Municipality from generate(), got {type(m).__name__}.")
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for name, df in [*m.tables.items(), ("truth", m.truth)]:
-        path = out / f"{name}.parquet"
-        atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False,
-                                                            compression="zstd"))
-        files[path.name] = {"table": name, "rows": len(df), "sha256": _sha256(path)}
-    manifest = {
-        "generator": m.params.get("generator", "effekt.synthetic"),
-        "seed": m.params.get("seed"),
-        "scale": m.params.get("scale"),
-        "settings": m.params,
-        "files": files,
-    }
-    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    with output_folder(folder, "synthetic") as out:
+        files = {}
+        for name, df in [*m.tables.items(), ("truth", m.truth)]:
+            path = out / f"{name}.parquet"
+            df.to_parquet(path, index=False, compression="zstd")
+            files[path.name] = {"table": name, "rows": len(df), "sha256": _sha256(path)}
+        manifest = {
+            "generator": m.params.get("generator", "effekt.synthetic"),
+            "seed": m.params.get("seed"),
+            "scale": m.params.get("scale"),
+            "settings": m.params,
+            "files": files,
+        }
+        text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        (out / "manifest.json").write_text(text, encoding="utf-8")
     return manifest
 
 

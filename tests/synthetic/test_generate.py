@@ -316,7 +316,8 @@ def test_write_is_complete_and_verifiable(tmp_path):
     m = generate(seed=1, scale=0.01)
     man = write(m, tmp_path / "out")
     files = sorted(os.listdir(tmp_path / "out"))
-    assert files == sorted([f"{t}.parquet" for t in TABLES] + ["truth.parquet", "manifest.json"])
+    assert files == sorted([f"{t}.parquet" for t in TABLES]
+                           + ["truth.parquet", "manifest.json", ".effekt-output.json"])
     on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert on_disk == man and man["seed"] == 1 and man["scale"] == 0.01
     for name, info in man["files"].items():
