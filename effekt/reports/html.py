@@ -47,6 +47,25 @@ def _n(v: Any) -> str:
     return "–" if v is None else str(v)
 
 
+#: What a cell hidden by secondary suppression shows (the note under its table says why).
+MARK = "–*"
+
+
+def _hidden(row: dict[str, Any], field: str) -> bool:
+    """Return whether ``field`` of a results row is hidden by secondary suppression."""
+    return field in (row.get("secondary") or "").split(";")
+
+
+def _count(row: dict[str, Any], field: str) -> str:
+    """Return a count of a results row as shown: the number, ``"<5"`` or the mark."""
+    return MARK if _hidden(row, field) else _n(row[field])
+
+
+def _any_hidden(rows: list[dict[str, Any]] | None) -> bool:
+    """Return whether any row of a table has a cell hidden by secondary suppression."""
+    return any(r.get("secondary") for r in rows or [])
+
+
 def render_report(results: dict[str, Any]) -> str:
     """Render the HTML effect report of a study's results (as in ``results.json``).
 
@@ -68,6 +87,12 @@ def render_report(results: dict[str, Any]) -> str:
     main = results["main"]
     dec = main["decimals"]
     num = lambda x, d=dec: fmt_number(x, d, lang)  # noqa: E731
+
+    def secondary_note(rows: list[dict[str, Any]] | None) -> str:
+        """Return the note under a table with cells hidden by secondary suppression."""
+        return (f"<p class='note secondary'>{t('secondary_note', min_cell=min_cell)}</p>"
+                if _any_hidden(rows) else "")
+
     unit = spec["population"]["unit"]
     design = spec["design"]["type"]
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
@@ -79,8 +104,11 @@ def render_report(results: dict[str, Any]) -> str:
     out.append("<p>" + t("summary_what", pilot=label(lang, spec["exposure"]["pilot"]),
                          outcome=label(lang, main["outcome"]),
                          unit_plural=label(lang, unit), design=label(lang, design)) + "</p>")
+    withheld = {w["statistic"] for w in results["disclosure"].get("withheld", [])
+                if w["outcome"] == main["outcome"]}
     if main["suppressed"]:
-        out.append(f'<p class="answer">{t("summary_suppressed", min_cell=min_cell)}</p>')
+        key = "summary_secondary" if _hidden(main, "estimate") else "summary_suppressed"
+        out.append(f'<p class="answer">{t(key, min_cell=min_cell)}</p>')
     elif main["estimate"] is None or main["ci_lower"] is None:  # no finite estimate
         out.append(f'<p class="answer">{t("summary_not_estimable")}</p>')
     else:
@@ -94,6 +122,8 @@ def render_report(results: dict[str, Any]) -> str:
         excludes_zero = not (main["ci_lower"] <= 0 <= main["ci_upper"])
         if not excludes_zero:
             conf = "conf_low"
+        elif "pretrend_test" in withheld:
+            conf = "conf_withheld"
         elif pt is not None and pt["p_value"] is not None and pt["p_value"] < 0.05:
             conf = "conf_mid"
         else:
@@ -119,7 +149,9 @@ def render_report(results: dict[str, Any]) -> str:
     # -- sample flow --------------------------------------------------------------------
     out.append(f"<h2>{t('flow')}</h2>")
     out.append(_table([text(lang, "step"), text(lang, "count")],
-                      [[label(lang, r["step"]), _n(r["n"])] for r in results["flow"]], "flow"))
+                      [[label(lang, r["step"]), _count(r, "n")] for r in results["flow"]],
+                      "flow"))
+    out.append(secondary_note(results["flow"]))
 
     # -- balance ------------------------------------------------------------------------
     if results.get("balance"):
@@ -129,7 +161,8 @@ def render_report(results: dict[str, Any]) -> str:
             [text(lang, k) for k in ("covariate", "cohort", "smd_before", "smd_after",
                                      "n_treated")],
             [[r["covariate"], r["cohort"] or "–", num(r["smd_before"], 3),
-              num(r["smd_after"], 3), _n(r["n_treated"])] for r in bal], "balance"))
+              num(r["smd_after"], 3), _count(r, "n_treated")] for r in bal], "balance"))
+        out.append(secondary_note(bal))
         out.append(_img(love_plot_png(bal, (text(lang, "before"), text(lang, "after")),
                                       text(lang, "love_plot")), text(lang, "love_plot")))
 
@@ -137,20 +170,20 @@ def render_report(results: dict[str, Any]) -> str:
     out.append(f"<h2>{t('estimates')}</h2>")
     rows = []
     for r in results["outcomes"]:
-        d = r["decimals"]
-        ci = ("–" if r["ci_lower"] is None else
-              f"{fmt_number(r['ci_lower'], d, lang)} – {fmt_number(r['ci_upper'], d, lang)}")
-        rows.append([label(lang, r["outcome"]), fmt_number(r["estimate"], d, lang),
-                     fmt_number(r["std_error"], d, lang), ci, _n(r["n_treated"]),
-                     _n(r["n_control"])])
+        est, se, ci = _estimate_cells(r, r["decimals"], lang)
+        rows.append([label(lang, r["outcome"]), est, se, ci, _count(r, "n_treated"),
+                     _count(r, "n_control")])
     out.append(_table([text(lang, k) for k in ("outcome", "estimate", "std_error", "ci",
                                                 "n_treated", "n_control")], rows, "estimates"))
+    out.append(secondary_note(results["outcomes"]))
 
     # -- event study --------------------------------------------------------------------
     out.append(f"<h2>{t('event_study')}</h2>")
     ev = results["event_study"]
     if ev:
-        out.append(f"<p class='note'>{t('event_note')}</p>")
+        note = t("event_note") + (" " + t("event_hidden") if any(r["estimate"] is None
+                                                                   for r in ev) else "")
+        out.append(f"<p class='note'>{note}</p>")
         legend = (text(lang, "pre_treatment"), text(lang, "post_treatment"))
         out.append(_img(event_study_png(ev, text(lang, "event_time"),
                                         label(lang, main["outcome"]), legend),
@@ -158,10 +191,9 @@ def render_report(results: dict[str, Any]) -> str:
         out.append(_table(
             [text(lang, k) for k in ("event_time", "estimate", "std_error", "ci",
                                      "n_treated")],
-            [[r["event_time"], num(r["estimate"], 3), num(r["std_error"], 3),
-              "–" if r["estimate"] is None else
-              f"{num(r['ci_lower'], 3)} – {num(r['ci_upper'], 3)}", _n(r["n_treated"])]
+            [[r["event_time"], *_estimate_cells(r, 3, lang), _count(r, "n_treated")]
              for r in ev], "event-study"))
+        out.append(secondary_note(ev))
     else:
         out.append(f"<p>{t('no_event')}</p>")
 
@@ -171,6 +203,8 @@ def render_report(results: dict[str, Any]) -> str:
     if pt:
         out.append("<p>" + t("pretrend_text", statistic=fmt_number(pt["statistic"], 2, lang),
                              df=pt["df"], p_value=fmt_number(pt["p_value"], 3, lang)) + "</p>")
+    elif "pretrend_test" in withheld:
+        out.append(f"<p>{t('pretrend_withheld')}</p>")
     else:
         out.append(f"<p>{t('pretrend_none')}</p>")
 
@@ -178,21 +212,22 @@ def render_report(results: dict[str, Any]) -> str:
     out.append(f"<h2>{t('robustness')}</h2>")
     rows = []
     for r in results["robustness"]:
-        d = r["decimals"]
-        est = (text(lang, "not_estimable") if r.get("not_estimable") else
-               fmt_number(r["estimate"], d, lang))
-        ci = ("–" if r["ci_lower"] is None else
-              f"{fmt_number(r['ci_lower'], d, lang)} – {fmt_number(r['ci_upper'], d, lang)}")
+        est, _, ci = _estimate_cells(r, r["decimals"], lang)
+        if r.get("not_estimable"):
+            est = text(lang, "not_estimable")
         rows.append([label(lang, r["check"]), label(lang, r["design"]),
-                     label(lang, r["outcome"]), est, ci, _n(r["n_treated"])])
+                     label(lang, r["outcome"]), est, ci, _count(r, "n_treated")])
     if rows:
-        out.append(_table([text(lang, "check"), text(lang, "design_type"),
-                           text(lang, "outcome"), text(lang, "estimate"), text(lang, "ci"),
-                           text(lang, "n_treated")], rows, "robustness"))
+        out.append(_table([text(lang, k) for k in ("check", "design_type", "outcome",
+                                                    "estimate", "ci", "n_treated")],
+                          rows, "robustness"))
+        out.append(secondary_note(results["robustness"]))
     sens = results.get("sensitivity")
     if sens:
         out.append("<p>" + t("sensitivity", e_value=fmt_number(sens["e_value"], 2, lang),
                              e_value_ci=fmt_number(sens["e_value_ci"], 2, lang)) + "</p>")
+    elif "sensitivity" in withheld:
+        out.append(f"<p>{t('sensitivity_withheld')}</p>")
 
     # -- budget -------------------------------------------------------------------------
     out.append(f"<h2>{t('budget')}</h2>")
@@ -202,10 +237,19 @@ def render_report(results: dict[str, Any]) -> str:
         out.append(_table(
             [text(lang, k) for k in ("outcome", "sector", "year", "avoided", "interval")],
             [[label(lang, r["outcome"]), r["sector"], r["year"],
-              fmt_number(r["avoided_cost_nok"], 0, lang),
-              f"{fmt_number(r['p05_nok'], 0, lang)} – {fmt_number(r['p95_nok'], 0, lang)}"]
+              *([MARK, MARK] if _hidden(r, "avoided_cost_nok") else
+                [fmt_number(r["avoided_cost_nok"], 0, lang),
+                 "–" if r["p05_nok"] is None else
+                 f"{fmt_number(r['p05_nok'], 0, lang)} – {fmt_number(r['p95_nok'], 0, lang)}"])]
              for r in budget], "budget"))
-    else:
+        if any(r.get("suppressed") and not r.get("secondary") for r in budget):
+            out.append(f"<p class='note'>{t('budget_hidden_years', min_cell=min_cell)}</p>")
+        out.append(secondary_note(budget))
+    no_budget = [label(lang, w["outcome"]) for w in results["disclosure"].get("withheld", [])
+                 if w["statistic"] == "budget"]
+    if no_budget:
+        out.append(f"<p>{t('budget_withheld', outcomes=_words(lang, no_budget))}</p>")
+    elif not budget:
         out.append(f"<p>{t('budget_none')}</p>")
 
     # -- limitations --------------------------------------------------------------------
@@ -222,7 +266,10 @@ def render_report(results: dict[str, Any]) -> str:
         out.append("</ul></li>")
     out.append("</ul>")
     n_sup = results["disclosure"]["suppressed_estimates"]
-    out.append(f"<p class='note'>{t('disclosure', min_cell=min_cell, n_suppressed=n_sup)}</p>")
+    n_sec = results["disclosure"].get("secondary_cells", 0)
+    out.append(f"<p class='note'>{t('disclosure', min_cell=min_cell, n_suppressed=n_sup)}"
+               + (" " + t("disclosure_secondary", n_secondary=n_sec) if n_sec else "")
+               + "</p>")
     out.append(f"<p class='note'>{t('version', version=results['effekt_version'])}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
@@ -277,10 +324,7 @@ def _warning_text(lang: str, w: dict[str, Any]) -> str:
 
     def words(v: Any) -> str:
         if isinstance(v, list):
-            items = [words(x) for x in v]
-            if len(items) < 2:
-                return "".join(items)
-            return f"{', '.join(items[:-1])} {text(lang, 'and')} {items[-1]}"
+            return _words(lang, [words(x) for x in v])
         if isinstance(v, str) and v.startswith("<"):
             return text(lang, "band_small", min_cell=v[1:])
         if isinstance(v, str) and v.startswith(">="):
@@ -290,3 +334,24 @@ def _warning_text(lang: str, w: dict[str, Any]) -> str:
         return str(v)
 
     return text(lang, key, **{k: words(v) for k, v in w.get("fields", {}).items()})
+
+
+def _estimate_cells(row: dict[str, Any], decimals: int, lang: str) -> list[str]:
+    """Return the estimate, standard error and interval of a results row as shown.
+
+    Hidden by secondary suppression: the mark; hidden otherwise or not computed: a dash.
+    """
+    if _hidden(row, "estimate"):
+        return [MARK, MARK, MARK]
+    ci = ("–" if row.get("ci_lower") is None else
+          f"{fmt_number(row['ci_lower'], decimals, lang)} – "
+          f"{fmt_number(row['ci_upper'], decimals, lang)}")
+    return [fmt_number(row["estimate"], decimals, lang),
+            fmt_number(row["std_error"], decimals, lang), ci]
+
+
+def _words(lang: str, items: list[str]) -> str:
+    """Return items in words: ``a``, ``a and b``, ``a, b and c``."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text(lang, 'and')} {items[-1]}"

@@ -22,6 +22,25 @@ TEXTS: dict[str, dict[str, str]] = {
                               "$min_cell enheter.",
         "summary_not_estimable": "Hovedanslaget kunne ikke beregnes fra disse dataene; se "
                                  "merknadene under Begrensninger.",
+        "summary_secondary": "Hovedanslaget er skjult: sammen med anslagene per år kunne "
+                             "det avsløre et anslag som bygger på færre enn $min_cell "
+                             "enheter.",
+        "conf_withheld": "Intervallet utelukker null effekt. Testen for ulike trender før "
+                         "oppstart vises ikke (se nedenfor), så den forutsetningen er ikke "
+                         "vurdert her.",
+        "secondary_note": "–* = skjult (sekundær prikking) for at et tall under $min_cell ikke "
+                          "skal kunne regnes ut fra tallene som vises.",
+        "event_hidden": "Skjulte anslag er ikke tegnet.",
+        "pretrend_withheld": "Testen vises ikke: den regnes ut fra anslag før oppstart som er "
+                             "skjult av personvernhensyn.",
+        "sensitivity_withheld": "Følsomhetsanalysen (E-verdi) vises ikke, fordi hovedanslaget "
+                                "den regnes ut fra, er skjult.",
+        "budget_withheld": "Budsjettvirkningen for $outcomes vises ikke, fordi anslaget den "
+                           "regnes ut fra, er skjult.",
+        "budget_hidden_years": "År der effektanslaget bygger på færre enn $min_cell enheter, "
+                               "vises med –.",
+        "disclosure_secondary": "$n_secondary tall til er skjult (–*) for at de skjulte "
+                                "tallene ikke skal kunne regnes ut.",
         "conf_high": "Intervallet utelukker null effekt, og testen for ulike trender før "
                      "oppstart gir ikke grunn til bekymring: resultatet er forholdsvis sikkert.",
         "conf_mid": "Intervallet utelukker null effekt, men testen for ulike trender før "
@@ -146,6 +165,25 @@ TEXTS: dict[str, dict[str, str]] = {
                               "than $min_cell units.",
         "summary_not_estimable": "The main estimate could not be computed from these data; see "
                                  "the notes under Limitations.",
+        "summary_secondary": "The main estimate is hidden: together with the estimates by "
+                             "year it could reveal an estimate that rests on fewer than "
+                             "$min_cell units.",
+        "conf_withheld": "The interval excludes no effect. The test for different trends "
+                         "before the start is not shown (see below), so that assumption is "
+                         "not assessed here.",
+        "secondary_note": "–* = hidden (secondary suppression) so that a figure under "
+                          "$min_cell cannot be worked out from the figures shown.",
+        "event_hidden": "Hidden estimates are not drawn.",
+        "pretrend_withheld": "The test is not shown: it is computed from pre-start estimates "
+                             "that are hidden for privacy.",
+        "sensitivity_withheld": "The sensitivity analysis (E-value) is not shown because the "
+                                "main estimate it is computed from is hidden.",
+        "budget_withheld": "The budget view for $outcomes is not shown because the estimate "
+                           "it is computed from is hidden.",
+        "budget_hidden_years": "Years whose effect estimate rests on fewer than $min_cell units "
+                               "show –.",
+        "disclosure_secondary": "$n_secondary further figures are hidden (–*) so that the "
+                                "hidden ones cannot be worked out.",
         "conf_high": "The interval excludes no effect and the test for different trends before "
                      "the start gives no cause for concern: the result is fairly reliable.",
         "conf_mid": "The interval excludes no effect, but the test for different trends before "

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from html import escape
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from effekt.errors import EffektError
 from effekt.reports import check_no_identifiers, render_report
-from effekt.reports.disclosure import count, event_table
+from effekt.reports.disclosure import complementary, count, event_table, exposed
 from effekt.reports.texts import TEXTS, fmt_number
 
 
@@ -116,3 +118,107 @@ def test_report_says_when_the_main_estimate_could_not_be_computed(lang):
     results["outcomes"] = [results["main"]]
     html = render_report(results)  # rendered (it failed on a NaN interval before)
     assert TEXTS[lang]["summary_not_estimable"] in html and 'id="main-estimate"' not in html
+
+
+# -- secondary suppression: the mechanism on hand-made tables --------------------------------
+
+def test_complement_is_the_smallest_linked_count_that_protects():
+    # the issue's flow: 14591 with the outcome - 33 dropped - 14556 controls = 2 treated
+    values = {"with_outcome": 14591, "dropped": 33, "treated": 2, "controls": 14556}
+    flow = [{"with_outcome": 1, "dropped": -1, "treated": -1, "controls": -1}]
+    assert exposed(values, flow, {"treated"}, min_cell=5, counts=values) == ["treated"]
+    hidden = complementary(values, flow, {"treated"}, min_cell=5, counts=values)
+    assert hidden == {"treated", "dropped"}
+    assert exposed(values, flow, hidden, min_cell=5, counts=values) == []
+
+
+def test_bounds_of_counts_are_part_of_the_audit():
+    # rank alone passes "a + b = 2"; "<5" means 1..4, so both are 1
+    values = {"total": 12, "a": 1, "b": 1, "c": 5, "d": 5}
+    parts = [{"total": 1, "a": -1, "b": -1, "c": -1, "d": -1}]
+    assert exposed(values, parts, {"a", "b"}, min_cell=5, counts=values) == ["a", "b"]
+    # a third cell of 5 is not enough either: the reader knows a dash is >= 5, so a + b <= 2
+    assert exposed(values, parts, {"a", "b", "c"}, min_cell=5,
+                   counts=values) == ["a", "b", "c"]
+    # hiding the total does: a + b = total - 10 with the total unbounded above
+    hidden = complementary(values, parts, {"a", "b"}, min_cell=5, counts=values)
+    assert hidden == {"a", "b", "total"}
+    # a zero is never a complement: a hidden 0 next to a "<5" 1 gives the 1 away
+    values = {"total": 21, "a": 1, "zero": 0, "big": 20}
+    parts = [{"total": 1, "a": -1, "zero": -1, "big": -1}]
+    assert complementary(values, parts, {"a"}, min_cell=5, counts=values) == {"a", "big"}
+
+
+def test_event_times_keep_the_overall_unless_nothing_else_protects():
+    est = {"overall": 2.0, "e0": 1.0, "e1": 2.0, "e2": 3.0}
+    mean = [{"overall": 3, "e0": -1, "e1": -1, "e2": -1}]
+    units = {"overall": math.inf, "e0": 40, "e1": 12, "e2": 3}
+    assert complementary(est, mean, {"e2"}, min_cell=5, cost=units) == {"e1", "e2"}
+    # one event time after the start: the overall is that estimate, so it goes too
+    one = {"overall": 3.0, "e0": 3.0}
+    assert complementary(one, [{"overall": 1, "e0": -1}], {"e0"}, min_cell=5,
+                         cost={"overall": math.inf, "e0": 3}) == {"overall", "e0"}
+    # an estimate that could not be computed makes its identity unusable: nothing to derive
+    nan = {"overall": math.nan, "e0": 1.0, "e1": math.nan}
+    assert complementary(nan, [{"overall": 2, "e0": -1, "e1": -1}], {"e1"},
+                         min_cell=5) == {"e1"}
+
+
+def test_latent_cells_are_unknowns_and_a_wrong_identity_is_an_error():
+    values = {"total": 30, "a": 3, "unseen": 27}
+    parts = [{"total": 1, "a": -1, "unseen": -1}]
+    assert complementary(values, parts, {"a"}, min_cell=5, counts=values,
+                         latent={"unseen"}) == {"a"}
+    with pytest.raises(EffektError, match="does not hold"):
+        complementary({"total": 31, "a": 3, "b": 27}, [{"total": 1, "a": -1, "b": -1}],
+                      {"a"}, min_cell=5, counts={"total", "a", "b"})
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_tables_leave_no_hidden_cell_determined(seed):
+    """Random two-way tables with row and column totals (counts): a rank test apart."""
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols = rng.integers(2, 5, size=2)
+    body = rng.integers(0, 40, size=(n_rows, n_cols))
+    body[rng.random(body.shape) < 0.3] = rng.integers(1, 5)  # small cells
+    values = {("c", i, j): int(body[i, j]) for i in range(n_rows) for j in range(n_cols)}
+    values |= {("r", i): int(body[i].sum()) for i in range(n_rows)}
+    values |= {("k", j): int(body[:, j].sum()) for j in range(n_cols)}
+    values["all"] = int(body.sum())
+    rows = [{("r", i): 1, **{("c", i, j): -1 for j in range(n_cols)}} for i in range(n_rows)]
+    rows += [{("k", j): 1, **{("c", i, j): -1 for i in range(n_rows)}} for j in range(n_cols)]
+    rows += [{"all": 1, **{("r", i): -1 for i in range(n_rows)}}]
+    primary = {k for k, v in values.items() if 0 < v < 5}
+    hidden = complementary(values, rows, primary, min_cell=5, counts=values)
+    assert primary <= hidden
+    cells = [k for k in values if k in hidden]
+    a = np.array([[row.get(k, 0) for k in cells] for row in rows], dtype=float)
+    for j, k in enumerate(cells):  # e_j in the row space of A_H means k is determined
+        stacked = np.vstack([a, np.eye(len(cells))[j]])
+        assert np.linalg.matrix_rank(stacked) > np.linalg.matrix_rank(a), (seed, k)
+
+
+# -- the report: secondary marks and withheld statistics --------------------------------------
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_report_marks_secondary_cells_and_says_what_is_withheld(lang):
+    results = _results(lang, suppressed=False)
+    results["main"] |= {"ci_lower": 0.05}  # the interval excludes 0
+    results["flow"] = [{"step": "units_with_outcome", "n": None, "secondary": "n"},
+                       {"step": "treated", "n": "<5", "secondary": None}]
+    results["event_study"] = [
+        {"event_time": 0, "estimate": None, "std_error": None, "ci_lower": None,
+         "ci_upper": None, "n_treated": 9, "suppressed": True, "secondary": "estimate"},
+        {"event_time": 1, "estimate": None, "std_error": None, "ci_lower": None,
+         "ci_upper": None, "n_treated": "<5", "suppressed": True, "secondary": None}]
+    results["disclosure"] |= {"secondary_cells": 2, "withheld": [
+        {"statistic": "sensitivity", "outcome": "employed"},
+        {"statistic": "pretrend_test", "outcome": "employed"},
+        {"statistic": "budget", "outcome": "employed"}]}
+    html = render_report(results)
+    assert "<td>–*</td>" in html and "<td>&lt;5</td>" in html
+    assert html.count(escape(TEXTS[lang]["secondary_note"].replace("$min_cell", "5"))) == 2
+    for key in ("sensitivity_withheld", "pretrend_withheld", "conf_withheld"):
+        assert escape(TEXTS[lang][key]) in html, key
+    assert escape(TEXTS[lang]["budget_none"]) not in html
+    assert TEXTS[lang]["event_hidden"] in html
