@@ -21,6 +21,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from effekt._checks import (
+    LARGE,
+    check_integer,
+    check_number,
+    check_numeric,
+    check_unique_columns,
+)
 from effekt.budgeting.discount import (
     DiscountSchedule,
     Preset,
@@ -36,11 +43,33 @@ __all__ = ["InvestmentAccount", "investment_account"]
 
 Flows = Mapping[str, float | Sequence[float]] | pd.DataFrame
 
+_MAX_HORIZON = 1000  # years; R-109's last band starts at year 76
+
 
 def _to_matrix(flows: Flows, name: str, horizon: int) -> pd.DataFrame:
-    """Turn {sector: amount or per-year sequence} or a year × sector frame into year × sector."""
+    """Turn {sector: amount or per-year sequence} or a year × sector frame into year × sector.
+
+    A frame's rows are years: its index when that holds whole numbers (each in
+    ``0..horizon``: a year outside is refused, never dropped), else its row positions.
+    """
     if isinstance(flows, pd.DataFrame):
+        check_unique_columns(flows, table=name)
+        check_numeric(flows, list(flows.columns), table=name)
         items = {c: flows[c].to_numpy(dtype=float) for c in flows.columns}
+        if pd.api.types.is_integer_dtype(flows.index) and len(flows):
+            years = flows.index.to_numpy(dtype=np.int64)
+            outside = sorted({int(y) for y in years if not 0 <= y <= horizon})
+            if outside:
+                raise SpecError(
+                    f"{name} has year(s) {outside[:5]} outside the years 0..{horizon} it may "
+                    "cover (year 0 is the first year); a year outside is refused, not dropped."
+                )
+            if len(set(years.tolist())) != len(years):
+                raise SpecError(f"{name} repeats a year in its index.")
+            for c, values in items.items():
+                col = np.zeros(int(years.max()) + 1)
+                col[years] = values
+                items[c] = col
     elif isinstance(flows, Mapping):
         items = dict(flows)
     else:
@@ -52,9 +81,19 @@ def _to_matrix(flows: Flows, name: str, horizon: int) -> pd.DataFrame:
     for key, val in items.items():
         sector = resolve_sector(key, where=f"{name} key")
         scalar = np.ndim(val) == 0
-        arr = np.atleast_1d(np.asarray(val, dtype=float))
-        if not np.all(np.isfinite(arr)):
-            raise SpecError(f"{name}[{key!r}] has missing or infinite values.")
+        try:
+            arr = np.atleast_1d(np.asarray(val, dtype=float))
+        except (TypeError, ValueError):
+            raise SpecError(f"{name}[{key!r}] must be an amount (NOK) or a sequence of "
+                            f"amounts, got {val!r}.") from None
+        if arr.ndim != 1:
+            raise SpecError(f"{name}[{key!r}] must be one amount per year (1-D).")
+        if not np.all(np.abs(arr) <= LARGE):
+            raise SpecError(f"{name}[{key!r}] has missing or infinite values (or beyond 1e150).")
+        if np.any(arr < 0):
+            raise SpecError(f"{name}[{key!r}] has negative amounts "
+                            f"({arr[arr < 0][:3].tolist()}); costs and gains must be "
+                            "non-negative amounts (NOK).")
         if scalar:
             arr = np.full(horizon + 1, arr[0])
         if arr.size > horizon + 1:
@@ -260,15 +299,16 @@ def investment_account(
     >>> acc.payback_year()
     9
     """
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 0:
-        raise SpecError(f"horizon must be an integer >= 0, got {horizon!r}.")
-    if isinstance(lag, bool) or not isinstance(lag, int | np.integer) or not 0 <= lag <= horizon:
-        raise SpecError(f"lag must be an integer in 0..horizon ({horizon}), got {lag!r}.")
-    if duration is not None and (not isinstance(duration, int | np.integer) or duration < 1):
-        raise SpecError(f"duration must be None or an integer >= 1, got {duration!r}.")
-    for name, val in (("drop_off", drop_off), ("deadweight", deadweight)):
-        if not 0.0 <= float(val) <= 1.0:
-            raise SpecError(f"{name} must be a share in [0, 1], got {val!r}.")
+    horizon = check_integer("horizon", horizon, minimum=0, maximum=_MAX_HORIZON)
+    lag = check_integer("lag", lag, minimum=0, maximum=horizon)
+    if duration is not None:
+        duration = check_integer("duration", duration, minimum=1)
+    drop_off = check_number("drop_off", drop_off, low=0, high=1)
+    deadweight = check_number("deadweight", deadweight, low=0, high=1)
+    price_year = check_integer("price_year", price_year)
+    if not isinstance(measure, str):
+        raise SpecError(f"measure must be a name (str), got {measure!r}.")
+    schedule = get_schedule(schedule)
     cost_m = _to_matrix(costs, "costs", horizon)
     n_gain_years = horizon - lag
     gross = _to_matrix(gains, "gains", n_gain_years)

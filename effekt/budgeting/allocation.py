@@ -20,7 +20,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from effekt._checks import check_columns, check_frame, check_no_missing, check_numeric
+from effekt._checks import (
+    LARGE,
+    check_columns,
+    check_finite,
+    check_frame,
+    check_no_missing,
+    check_number,
+    check_numeric,
+    check_range,
+    check_unique_columns,
+)
 from effekt.budgeting.catalogue import Catalogue
 from effekt.errors import DataError, SpecError
 
@@ -46,7 +56,13 @@ def round_to_krone(values: np.ndarray) -> np.ndarray:
     >>> round_to_krone(np.array([0.4, 0.4, 0.2])).tolist()
     [1.0, 0.0, 0.0]
     """
-    v = np.asarray(values, dtype=float)
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"values must be amounts (numbers), got {type(values).__name__}.") \
+            from None
+    if v.ndim != 1 or not np.all(np.abs(v) <= LARGE):
+        raise DataError("values must be a 1-D array of finite amounts (NOK).")
     total = np.round(v.sum())
     base = np.floor(v)
     missing = int(total - base.sum())
@@ -88,23 +104,30 @@ def service_budget(volumes: pd.DataFrame) -> pd.DataFrame:
     [10000.0, 11000.0]
     """
     check_frame("volumes", volumes)
+    check_unique_columns(volumes, table="volumes")
     cols = ["year", "provider", "measure_id", "volume", "unit_cost"]
     check_columns(volumes, cols, table="volumes")
     check_numeric(volumes, ["year", "volume", "unit_cost"], table="volumes")
     check_no_missing(volumes, cols, table="volumes")
-    if (volumes["volume"] < 0).any() or (volumes["unit_cost"] < 0).any():
-        raise DataError("volumes: volume and unit_cost must be >= 0.")
+    check_finite(volumes, ["year", "volume", "unit_cost"], table="volumes")
+    check_range(volumes, ["volume", "unit_cost"], table="volumes")
     df = volumes.assign(service_budget=volumes["volume"] * volumes["unit_cost"])
     out = df.groupby(["year", "provider"], as_index=False)["service_budget"].sum()
     return _round_by_year(out, "service_budget")
 
 
 def _check_caseload(caseload: pd.DataFrame, catalogue: Catalogue) -> None:
+    if not isinstance(catalogue, Catalogue):
+        raise SpecError(f"catalogue must be a Catalogue (from define_catalogue or "
+                        f"price_catalogue), got {type(catalogue).__name__}.")
     check_frame("caseload", caseload)
+    check_unique_columns(caseload, table="caseload")
     cols = ["year", "trajectory_type", "n_new", "n_ongoing"]
     check_columns(caseload, cols, table="caseload")
     check_numeric(caseload, ["year", "n_new", "n_ongoing"], table="caseload")
     check_no_missing(caseload, cols, table="caseload")
+    check_finite(caseload, ["year", "n_new", "n_ongoing"], table="caseload")
+    check_range(caseload, ["n_new", "n_ongoing"], table="caseload")
     unknown = sorted(set(caseload["trajectory_type"].astype(str)) - set(catalogue.types))
     if unknown:
         raise DataError(
@@ -164,15 +187,21 @@ def trajectory_budget(
     [100000.0, 300000.0]
     """
     _check_caseload(caseload, catalogue)
-    if not 0.0 <= float(withhold) < 1.0:
-        raise SpecError(f"withhold must be a share in [0, 1), got {withhold!r}.")
+    withhold = check_number("withhold", withhold, low=0, high=1, high_open=True)
+    if lead_provider is not None and not isinstance(lead_provider, Mapping):
+        raise SpecError(f"lead_provider must be a mapping {{trajectory_type: provider}}, got "
+                        f"{type(lead_provider).__name__}.")
     if shares is None:
         sh = catalogue.shares().rename_axis("trajectory_type").reset_index().melt(
             id_vars="trajectory_type", var_name="provider", value_name="share"
         )
     else:
+        check_frame("shares", shares)
+        check_unique_columns(shares, table="shares")
         check_columns(shares, ["trajectory_type", "provider", "share"], table="shares")
         check_numeric(shares, ["share"], table="shares")
+        check_no_missing(shares, ["trajectory_type", "provider", "share"], table="shares")
+        check_range(shares, ["share"], table="shares", high=1.0)
         sh = shares[["trajectory_type", "provider", "share"]].copy()
         sh["trajectory_type"] = sh["trajectory_type"].astype(str)
         sums = sh.groupby("trajectory_type")["share"].sum()
@@ -236,7 +265,13 @@ def calibrate_budget_neutral(
     1.5
     """
     _check_caseload(caseload, catalogue)
+    check_frame("service", service)
+    check_unique_columns(service, table="service")
     check_columns(service, ["year", "service_budget"], table="service")
+    check_numeric(service, ["service_budget"], table="service")
+    check_no_missing(service, ["year", "service_budget"], table="service")
+    check_finite(service, ["service_budget"], table="service")
+    check_range(service, ["service_budget"], table="service")
     target = float(service.loc[service["year"] == base_year, "service_budget"].sum())
     cost = _expected_cost(caseload, catalogue)
     current = float(cost.loc[cost["year"] == base_year, "amount"].sum())
@@ -280,22 +315,38 @@ def rate_card_payout(
     [110000.0]
     """
     check_frame("outcomes", outcomes)
+    check_unique_columns(outcomes, table="outcomes")
     cols = ["case_id", "provider", "year", "outcome", "count"]
     check_columns(outcomes, cols, table="outcomes")
     check_numeric(outcomes, ["year", "count"], table="outcomes")
+    check_no_missing(outcomes, cols, table="outcomes")
+    check_finite(outcomes, ["year", "count"], table="outcomes")
+    check_range(outcomes, ["count"], table="outcomes")
+    check_frame("rate_card", rate_card)
+    check_unique_columns(rate_card, table="rate_card")
     check_columns(rate_card, ["outcome", "price"], table="rate_card")
-    check_numeric(rate_card, ["price"], table="rate_card")
-    if (rate_card["price"] < 0).any() or (outcomes["count"] < 0).any():
-        raise DataError("rate_card price and outcomes count must be >= 0.")
+    check_numeric(rate_card, ["price", *(["cap"] if "cap" in rate_card else [])],
+                  table="rate_card")
+    check_no_missing(rate_card, ["outcome", "price"], table="rate_card")
+    check_finite(rate_card, ["price", *(["cap"] if "cap" in rate_card else [])],
+                 table="rate_card")
+    check_range(rate_card, ["price"], table="rate_card")
+    if "cap" in rate_card:
+        check_range(rate_card, ["cap"], table="rate_card", allow_missing=True)
+    if rate_card["outcome"].duplicated().any():
+        raise DataError("rate_card repeats an outcome; give one price per outcome.")
+    cap_per_case = check_number("cap_per_case", cap_per_case, low=0, allow_none=True)
     rc = rate_card.set_index("outcome")
     unknown = sorted(set(outcomes["outcome"]) - set(rc.index))
     if unknown:
         raise DataError(f"outcomes: outcome {unknown[:3]} is not on the rate card.")
     df = outcomes[cols].copy()
-    df["payout_uncapped"] = df["count"] * df["outcome"].map(rc["price"])
+    df["payout_uncapped"] = df["count"].to_numpy(dtype=float) * df["outcome"].map(
+        rc["price"]).to_numpy(dtype=float)
     key = ["year", "provider", "case_id", "outcome"]
     per = df.groupby(key, as_index=False)["payout_uncapped"].sum()
-    cap = per["outcome"].map(rc["cap"]) if "cap" in rc else pd.Series(np.nan, index=per.index)
+    cap = (pd.Series(per["outcome"].map(rc["cap"]).to_numpy(dtype=float), index=per.index)
+           if "cap" in rc else pd.Series(np.nan, index=per.index))
     if (cap < 0).any():
         raise DataError("rate_card cap must be >= 0 (leave empty for no cap).")
     per["payout"] = np.minimum(per["payout_uncapped"], cap.astype(float).fillna(np.inf))
@@ -303,8 +354,6 @@ def rate_card_payout(
         ["payout_uncapped", "payout"]
     ].sum()
     if cap_per_case is not None:
-        if cap_per_case < 0:
-            raise SpecError(f"cap_per_case must be >= 0, got {cap_per_case!r}.")
         case["payout"] = np.minimum(case["payout"], float(cap_per_case))
     out = case.groupby(["year", "provider"], as_index=False).agg(
         n_cases=("case_id", "nunique"),
@@ -312,6 +361,17 @@ def rate_card_payout(
         payout=("payout", "sum"),
     )
     return out
+
+
+def _kind(values: pd.Series) -> str:
+    """Return the kind of a join key's values: number, date, bool or text."""
+    if pd.api.types.is_bool_dtype(values):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(values):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    return "text"
 
 
 def compare_allocations(
@@ -327,6 +387,32 @@ def compare_allocations(
         ``trajectory_total = base_payment + outcome_payment`` and ``difference
         = trajectory_total - service_budget``.
     """
+    check_frame("service", service)
+    check_unique_columns(service, table="service")
+    check_columns(service, ["year", "provider", "service_budget"], table="service")
+    check_frame("trajectory", trajectory)
+    check_unique_columns(trajectory, table="trajectory")
+    check_columns(trajectory, ["year", "provider", "trajectory_budget", "base_payment",
+                               "withheld"], table="trajectory")
+    if payouts is not None:
+        check_frame("payouts", payouts)
+        check_unique_columns(payouts, table="payouts")
+        check_columns(payouts, ["year", "provider", "payout"], table="payouts")
+    for name, frame, cols in (
+            ("service", service, ["service_budget"]),
+            ("trajectory", trajectory, ["trajectory_budget", "base_payment", "withheld"]),
+            *((("payouts", payouts, ["payout"]),) if payouts is not None else ())):
+        check_numeric(frame, cols, table=name)
+        check_no_missing(frame, ["year", "provider", *cols], table=name)
+        check_finite(frame, cols, table=name)
+    frames = {"service": service, "trajectory": trajectory,
+              **({"payouts": payouts} if payouts is not None else {})}
+    for key in ("year", "provider"):
+        kinds = {n: _kind(f[key]) for n, f in frames.items()}
+        if len(set(kinds.values())) > 1:
+            raise DataError(f"column {key!r} holds values of different kinds in the tables "
+                            f"({', '.join(f'{n}: {k}' for n, k in kinds.items())}); the tables "
+                            "are joined on it, so it must be of one kind in all of them.")
     out = service.merge(trajectory, on=["year", "provider"], how="outer").fillna(0.0)
     out["outcome_payment"] = 0.0
     if payouts is not None:
@@ -383,13 +469,16 @@ def incentives(
     100000.0
     """
     check_frame("base", base)
+    check_unique_columns(base, table="base")
     check_columns(base, ["provider", "cost", "outcome_payment"], table="base")
     check_numeric(base, ["cost", "outcome_payment"], table="base")
+    check_no_missing(base, ["provider", "cost", "outcome_payment"], table="base")
+    check_finite(base, ["cost", "outcome_payment"], table="base")
+    check_range(base, ["cost", "outcome_payment"], table="base")
     for name, val in (("volume_cut", volume_cut), ("outcome_gain", outcome_gain),
                       ("cream_skim", cream_skim), ("easier_cost_gap", easier_cost_gap),
                       ("risk_capture", risk_capture)):
-        if not 0.0 <= float(val) <= 1.0:
-            raise SpecError(f"{name} must be a share in [0, 1], got {val!r}.")
+        check_number(name, val, low=0, high=1)
     rows = []
     for r in base.itertuples(index=False):
         cut = volume_cut * r.cost

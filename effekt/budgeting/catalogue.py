@@ -24,7 +24,19 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from effekt._checks import as_list, check_columns, check_frame, check_no_missing, check_numeric
+from effekt._checks import (
+    as_columns,
+    check_column_args,
+    check_columns,
+    check_finite,
+    check_frame,
+    check_integer,
+    check_no_missing,
+    check_number,
+    check_numeric,
+    check_range,
+    check_unique_columns,
+)
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import DataError, SpecError
 from effekt.results import ResultsBase
@@ -42,11 +54,23 @@ def winsorise(values: pd.Series, upper: float | None) -> pd.Series:
     >>> winsorise(pd.Series([1.0, 2.0, 3.0, 100.0]), 0.5).tolist()
     [1.0, 2.0, 2.5, 2.5]
     """
+    if not isinstance(values, pd.Series) or not (
+            pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+        raise DataError(f"values must be a numeric pandas Series, got "
+                        f"{getattr(values, 'dtype', type(values).__name__)}.")
     if upper is None:
         return values.astype(float)
-    if not 0.5 <= upper <= 1.0:
+    if not _is_share(upper) or not 0.5 <= upper <= 1.0:
         raise SpecError(f"trim={upper!r} must be a percentile (as a share) in [0.5, 1] or None.")
     return values.astype(float).clip(upper=float(values.quantile(upper)))
+
+
+def _is_share(value) -> bool:
+    try:
+        check_number("trim", value)
+    except SpecError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, repr=False)
@@ -100,7 +124,11 @@ class Catalogue(ResultsBase):
     def case_price(self, cases: pd.DataFrame) -> pd.Series:
         """Risk-adjusted expected price for each case: type price + (x - xbar)' beta."""
         check_frame("cases", cases)
+        check_unique_columns(cases, table="cases")
         check_columns(cases, ["trajectory_type", *self.case_mix.index], table="cases")
+        check_numeric(cases, list(self.case_mix.index), table="cases")
+        check_no_missing(cases, ["trajectory_type", *self.case_mix.index], table="cases")
+        check_finite(cases, list(self.case_mix.index), table="cases")
         base = cases["trajectory_type"].map(self.table.set_index("trajectory_type")["price"])
         if base.isna().any():
             bad = cases.loc[base.isna(), "trajectory_type"].unique().tolist()
@@ -112,6 +140,7 @@ class Catalogue(ResultsBase):
 
     def scaled(self, factor: float) -> Catalogue:
         """Return a new catalogue with every price multiplied by ``factor`` (weights unchanged)."""
+        factor = check_number("factor", factor, low=0, low_open=True)
         tab = self.table.copy()
         tab["price"] = tab["price"] * factor
         tab["price_per_year"] = tab["price_per_year"] * factor
@@ -140,6 +169,10 @@ class Catalogue(ResultsBase):
 
 def _finish(tab: pd.DataFrame, case_mix: pd.DataFrame, price_year: int) -> Catalogue:
     n = tab["n_cases"] if "n_cases" in tab else pd.Series(1.0, index=tab.index)
+    if not n.sum() > 0 or not (tab["price"] * n).sum() > 0:
+        raise DataError("catalogue: the case-weighted mean price is 0 (every price or every "
+                        "n_cases is 0), so relative weights are undefined; give positive "
+                        "prices and case counts.")
     mean_price = float((tab["price"] * n).sum() / n.sum())
     tab["weight"] = tab["price"] / mean_price
     # the projection counts an active case in whole years (a trajectory shorter than a year
@@ -190,9 +223,21 @@ def price_catalogue(
     (['a', 'b'], ['nav'])
     """
     check_frame("trajectories", trajectories)
-    covs = as_list(case_mix)
+    covs = as_columns("case_mix", case_mix)
+    check_column_args(trajectories, {"type_col": type_col, "case_mix": covs},
+                      table="trajectories")
+    check_unique_columns(trajectories, table="trajectories")
     check_columns(trajectories, [type_col, "duration_days", "cost_total", *covs],
                   table="trajectories")
+    clash = [c for c in [type_col, *covs]
+             if c in ("duration_days", "cost_total") or str(c).startswith("cost_")]
+    if clash or type_col in covs:
+        raise SpecError(f"type_col={type_col!r} and case_mix={covs!r} must name other columns "
+                        "than duration_days, cost_total and the cost_<sector> columns, and "
+                        "differ from each other.")
+    price_year = check_integer("price_year", price_year)
+    if trim is not None and (not _is_share(trim) or not 0.5 <= trim <= 1.0):
+        raise SpecError(f"trim={trim!r} must be a percentile (as a share) in [0.5, 1] or None.")
     cost_cols = [c for c in trajectories.columns if c.startswith("cost_") and c != "cost_total"]
     if not cost_cols:
         raise DataError("trajectories has no cost_<sector> column (e.g. cost_nav).")
@@ -200,6 +245,8 @@ def price_catalogue(
     num = ["duration_days", "cost_total", *cost_cols, *covs]
     check_numeric(trajectories, num, table="trajectories")
     check_no_missing(trajectories, [type_col, *num], table="trajectories")
+    check_finite(trajectories, num, table="trajectories")
+    check_range(trajectories, ["duration_days", "cost_total", *cost_cols], table="trajectories")
     df = trajectories[[type_col, *num]].copy()
     df[type_col] = df[type_col].astype(str)
     df["cost_w"] = df.groupby(type_col)["cost_total"].transform(lambda s: winsorise(s, trim))
@@ -266,13 +313,21 @@ def define_catalogue(table: pd.DataFrame, *, price_year: int = 2024) -> Catalogu
     [0.5, 1.5]
     """
     check_frame("table", table)
+    check_unique_columns(table, table="catalogue table")
+    price_year = check_integer("price_year", price_year)
     check_columns(table, TABLE_COLUMNS, table="catalogue table")
-    share_cols = [c for c in table.columns if c.startswith("share_")]
+    share_cols = [c for c in table.columns if isinstance(c, str) and c.startswith("share_")]
     if not share_cols:
         raise DataError("catalogue table has no share_<sector> column.")
-    num = ["price", "mean_duration_years", *share_cols]
+    num = ["price", "mean_duration_years", *share_cols,
+           *(["n_cases"] if "n_cases" in table else [])]
     check_numeric(table, num, table="catalogue table")
     check_no_missing(table, ["trajectory_type", *num], table="catalogue table")
+    check_finite(table, num, table="catalogue table")
+    check_range(table, share_cols, table="catalogue table", high=1.0)
+    check_range(table, ["mean_duration_years"], table="catalogue table", low_open=True)
+    check_range(table, ["price", *(["n_cases"] if "n_cases" in table else [])],
+                table="catalogue table")
     tab = table.copy()
     tab["trajectory_type"] = tab["trajectory_type"].astype(str)
     if tab["trajectory_type"].duplicated().any():

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from effekt._checks import check_choice
+from effekt._checks import LARGE, check_choice, check_integer, check_number
 from effekt.errors import SpecError
 
 __all__ = [
@@ -79,12 +79,19 @@ class DiscountSchedule:
     bands: tuple[tuple[float, int | None], ...]
 
     def __post_init__(self) -> None:
-        if not self.bands:
+        if not isinstance(self.name, str):
+            raise SpecError(f"DiscountSchedule name must be a str, got {self.name!r}.")
+        if isinstance(self.bands, str | bytes) or not isinstance(self.bands, Sequence) \
+                or not self.bands:
             raise SpecError("DiscountSchedule needs at least one band (rate, last_year).")
         last = 0
-        for i, (rate, upto) in enumerate(self.bands):
-            if not np.isfinite(rate) or rate <= -1:
-                raise SpecError(f"band {i}: rate={rate!r} must be a finite number above -1.")
+        for i, band in enumerate(self.bands):
+            if isinstance(band, str) or not isinstance(band, Sequence) or len(band) != 2:
+                raise SpecError(f"band {i}: {band!r} must be a pair (rate, last_year).")
+            rate, upto = band
+            check_number(f"band {i}: rate", rate, low=-1, low_open=True)
+            if upto is not None:
+                check_integer(f"band {i}: last_year", upto, minimum=1)
             final = i == len(self.bands) - 1
             if upto is None and not final:
                 raise SpecError(f"band {i}: only the last band may have last_year=None.")
@@ -99,6 +106,7 @@ class DiscountSchedule:
 
     def rates(self, horizon: int) -> np.ndarray:
         """Return the rate ``r_t`` for ``t = 1..horizon`` (an array of length ``horizon``)."""
+        horizon = _horizon(horizon)
         t = np.arange(1, horizon + 1)
         out = np.full(horizon, self.bands[-1][0], dtype=float)
         for rate, upto in reversed(self.bands[:-1]):
@@ -107,10 +115,19 @@ class DiscountSchedule:
 
     def factors(self, horizon: int) -> np.ndarray:
         """Return discount factors for years ``0..horizon`` (length ``horizon + 1``)."""
-        if horizon < 0:
-            raise SpecError(f"horizon must be >= 0, got {horizon!r}.")
+        horizon = _horizon(horizon)
         growth = np.concatenate([[1.0], np.cumprod(1.0 + self.rates(horizon))])
         return 1.0 / growth
+
+
+_MAX_HORIZON = 100_000  # years (factors beyond are 0 to double precision anyway)
+
+
+def _horizon(horizon: Any) -> int:
+    """Check a horizon in whole years, ``0..100000`` (a whole float such as 40.0 is fine)."""
+    if isinstance(horizon, float | np.floating) and float(horizon).is_integer():
+        horizon = int(horizon)
+    return check_integer("horizon", horizon, minimum=0, maximum=_MAX_HORIZON)
 
 
 PRESETS: dict[str, DiscountSchedule] = {
@@ -163,15 +180,22 @@ def discount_factors(
     >>> bool(np.isclose(f[41], 1 / (1.04**40 * 1.03)))
     True
     """
-    return get_schedule(schedule).factors(int(horizon))
+    return get_schedule(schedule).factors(_horizon(horizon))
 
 
-def _flows(cash_flows: npt.ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(cash_flows, dtype=float)
+def _flows(cash_flows: npt.ArrayLike, name: str, nonnegative: bool = False) -> np.ndarray:
+    try:
+        arr = np.asarray(cash_flows, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be amounts (numbers) by year, got "
+                        f"{type(cash_flows).__name__}.") from None
     if arr.ndim == 0 or arr.shape[-1] == 0:
         raise SpecError(f"{name} must have at least one year (last axis = years 0..T).")
-    if not np.all(np.isfinite(arr)):
-        raise SpecError(f"{name} has missing or infinite values.")
+    if not np.all(np.abs(arr) <= LARGE):
+        raise SpecError(f"{name} has missing or infinite values (or beyond 1e150).")
+    if nonnegative and np.any(arr < 0):
+        raise SpecError(f"{name} must be given as positive flows (>= 0); found "
+                        f"{arr[arr < 0][:3].tolist()}.")
     return arr
 
 
@@ -242,8 +266,12 @@ def benefit_cost_ratio(
     >>> round(benefit_cost_ratio([0, 208], [200, 0], schedule=0.04), 9)
     1.0
     """
-    pv_b = npv(_flows(benefits, "benefits"), schedule)
-    pv_c = npv(_flows(costs, "costs"), schedule)
+    flows = {n: _flows(v, n, nonnegative=True) for n, v in (("benefits", benefits),
+                                                             ("costs", costs))}
+    if any(f.ndim != 1 for f in flows.values()):
+        raise SpecError("benefit_cost_ratio takes one stream each of benefits and costs (1-D).")
+    pv_b = npv(flows["benefits"], schedule)
+    pv_c = npv(flows["costs"], schedule)
     if not pv_c > 0:
         raise SpecError(f"the present value of costs must be positive, got {pv_c!r}.")
     return float(pv_b / pv_c)

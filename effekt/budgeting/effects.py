@@ -20,7 +20,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from effekt._checks import check_choice, check_columns, check_rng
+from effekt._checks import (
+    LARGE,
+    check_choice,
+    check_columns,
+    check_finite,
+    check_integer,
+    check_no_missing,
+    check_number,
+    check_numeric,
+    check_positive_int,
+    check_seed,
+    check_unique_columns,
+)
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import DataError, SpecError
 
@@ -62,6 +74,30 @@ class EffectStream:
     start: int = 0
     cov: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("estimate", "std_error", "cost_per_unit"):
+            try:
+                arr = np.asarray(getattr(self, name), dtype=float)
+            except (TypeError, ValueError):
+                raise SpecError(f"{name} must be an array of numbers.") from None
+            if arr.ndim != 1 or not np.all(np.abs(arr) <= LARGE):
+                raise SpecError(f"{name} must be a 1-D array of finite numbers.")
+            object.__setattr__(self, name, arr)
+        if self.estimate.size < 1 or self.std_error.shape != self.estimate.shape:
+            raise SpecError("estimate and std_error must have one entry per year (and >= 1).")
+        if np.any(self.std_error < 0):
+            raise SpecError("std_error must be >= 0.")
+        if isinstance(self.sectors, str) or len(self.sectors) != self.cost_per_unit.size:
+            raise SpecError("sectors and cost_per_unit must have one entry per sector.")
+        object.__setattr__(self, "n_cases", check_number("n_cases", self.n_cases, low=0))
+        object.__setattr__(self, "start", check_integer("start", self.start, minimum=0))
+        if self.cov is not None:
+            cov = _array_2d("cov", self.cov)
+            if cov.shape != (self.horizon, self.horizon):
+                raise SpecError(f"cov must be ({self.horizon}, {self.horizon}), got "
+                                f"{cov.shape}.")
+            object.__setattr__(self, "cov", cov)
+
     @property
     def horizon(self) -> int:
         """Number of years with an effect."""
@@ -75,7 +111,11 @@ class EffectStream:
 
     def effect_draws(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
         """Draws of the effect per case, ``(n, horizon)``."""
-        rng = check_rng(seed)
+        n = check_positive_int("n", n)
+        if n * self.horizon * max(len(self.sectors), 1) > 5e8:
+            raise SpecError(f"n={n} draws of {self.horizon} years would hold more than 5e8 "
+                            "numbers in memory; lower n.")
+        rng = check_seed(seed)
         z = rng.standard_normal((n, self.horizon))
         if self.cov is not None:  # jointly normal across years (a symmetric square root)
             vals, vecs = np.linalg.eigh(self.cov)
@@ -87,6 +127,19 @@ class EffectStream:
         """Draws of avoided cost, ``(n, horizon, n_sectors)`` in NOK."""
         eff = self.effect_draws(n, seed)
         return -eff[:, :, None] * (self.cost_per_unit * self.n_cases)[None, None, :]
+
+
+def _array_2d(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be a matrix of numbers.") from None
+    if arr.ndim != 2 or not np.all(np.isfinite(arr)):
+        raise SpecError(f"{name} must be a 2-D array of finite numbers.")
+    return arr
+
+
+_MAX_HORIZON = 1000  # years; R-109's longest band starts at year 76
 
 
 def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
@@ -107,7 +160,17 @@ def _frame_of(result: Any) -> tuple[pd.DataFrame, np.ndarray | None]:
             "result must be an effekt results object (with .to_frame() and .vcov) or a "
             f"DataFrame, got {type(result).__name__}."
         )
+    check_unique_columns(frame, table="effect estimates")
     check_columns(frame, ["estimate", "std_error"], table="effect estimates")
+    numeric = ["estimate", "std_error", *(["event_time"] if "event_time" in frame else [])]
+    check_numeric(frame, numeric, table="effect estimates")
+    if "event_time" in frame:
+        check_no_missing(frame, ["event_time"], table="effect estimates")
+        check_finite(frame, ["event_time"], table="effect estimates")
+        et = frame["event_time"].to_numpy(dtype=float)
+        if np.any(et != np.round(et)):
+            raise DataError("effect estimates: event_time must hold whole periods (years "
+                            f"since start), found {et[et != np.round(et)][:3].tolist()}.")
     return frame.reset_index(drop=True), cov
 
 
@@ -160,20 +223,21 @@ def from_effect(
     [97180.0, 194360.0, 194360.0]
     """
     check_choice("beyond", beyond, Beyond)
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise SpecError(f"horizon must be an integer >= 1, got {horizon!r}.")
+    horizon = check_integer("horizon", horizon, minimum=1, maximum=_MAX_HORIZON)
+    n_cases = check_number("n_cases", n_cases, low=0)
+    start = check_integer("start", start, minimum=0)
     if isinstance(cost_per_unit, Mapping):
         if sector is not None:
             raise SpecError("give sector only with a single-number cost_per_unit.")
         items: dict[str, float] = {}
         for k, v in cost_per_unit.items():
             key = resolve_sector(k, where="cost_per_unit key")
-            items[key] = items.get(key, 0.0) + float(v)
+            items[key] = items.get(key, 0.0) + check_number(f"cost_per_unit[{k!r}]", v)
     else:
         if sector is None:
             raise SpecError("a single-number cost_per_unit needs sector=...")
-        items = {resolve_sector(sector): float(cost_per_unit)}
-    if not items or not all(np.isfinite(list(items.values()))):
+        items = {resolve_sector(sector): check_number("cost_per_unit", cost_per_unit)}
+    if not items:
         raise SpecError(f"cost_per_unit must give finite NOK amounts, got {cost_per_unit!r}.")
     frame, cov = _frame_of(result)
     rows = np.arange(len(frame))

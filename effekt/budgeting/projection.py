@@ -20,16 +20,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from effekt._checks import check_columns, check_frame, check_numeric, check_positive_int, check_rng
+from effekt._checks import (
+    LARGE,
+    as_columns,
+    check_columns,
+    check_finite,
+    check_frame,
+    check_integer,
+    check_no_missing,
+    check_number,
+    check_numeric,
+    check_positive_int,
+    check_range,
+    check_seed,
+    check_unique_columns,
+)
 from effekt.budgeting.catalogue import Catalogue
 from effekt.budgeting.discount import DiscountSchedule, Preset, discount_factors
 from effekt.budgeting.effects import EffectStream
-from effekt.budgeting.sectors import SECTORS
+from effekt.budgeting.sectors import SECTORS, resolve_sector
 from effekt.errors import DataError, SpecError
 from effekt.results import ResultsBase
 
@@ -82,15 +97,25 @@ def project_caseload(
     >>> project_caseload(pop, inc, cat, years=2)["n_active"].tolist()
     [20.0, 21.0]
     """
-    years = check_positive_int("years", years)
+    years = check_integer("years", years, minimum=1, maximum=_MAX_YEARS)
+    _check_catalogue(catalogue)
+    if start_year is not None:
+        start_year = check_integer("start_year", start_year)
     check_frame("population", population)
+    check_unique_columns(population, table="population")
     check_frame("incidence", incidence)
+    check_unique_columns(incidence, table="incidence")
     check_columns(population, ["year", "age_group", "population"], table="population")
     check_columns(incidence, ["trajectory_type", "age_group", "rate"], table="incidence")
     check_numeric(population, ["year", "population"], table="population")
     check_numeric(incidence, ["rate"], table="incidence")
-    if (population["population"] < 0).any() or (incidence["rate"] < 0).any():
-        raise DataError("population and incidence rate must be >= 0.")
+    check_no_missing(population, ["year", "age_group", "population"], table="population")
+    check_no_missing(incidence, ["trajectory_type", "age_group", "rate"], table="incidence")
+    check_finite(population, ["year", "population"], table="population")
+    check_finite(incidence, ["rate"], table="incidence")
+    check_range(population, ["population"], table="population")
+    check_range(incidence, ["rate"], table="incidence")
+    _check_whole(population, "year", "population")
     unknown = sorted(set(incidence["trajectory_type"].astype(str)) - set(catalogue.types))
     if unknown:
         raise DataError(f"incidence: trajectory_type {unknown[:3]} not in the catalogue.")
@@ -117,6 +142,40 @@ def project_caseload(
                                   "n_new": new[i], "n_ongoing": ongoing, "n_active": active}))
         active_prev = active
     return pd.concat(rows, ignore_index=True)
+
+
+def _check_catalogue(catalogue: Any) -> None:
+    if not isinstance(catalogue, Catalogue):
+        raise SpecError(f"catalogue must be a Catalogue (from define_catalogue or "
+                        f"price_catalogue), got {type(catalogue).__name__}.")
+
+
+def _check_whole(df: pd.DataFrame, column: str, table: str) -> None:
+    v = df[column].to_numpy(dtype=float)
+    bad = v != np.round(v)
+    if bad.any():
+        raise DataError(f"{table}: column {column!r} must hold whole years; found "
+                        f"{v[bad][:3].tolist()}.")
+
+
+def _array(name: str, value: Any, ndim: int) -> np.ndarray:
+    """``value`` as a finite float array of ``ndim`` dimensions (SpecError otherwise)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be an array of numbers, got {type(value).__name__}.") \
+            from None
+    if arr.ndim != ndim:
+        raise SpecError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}.")
+    if not np.all(np.abs(arr) <= LARGE):
+        raise SpecError(f"{name} has missing or infinite values (or beyond 1e150).")
+    return arr
+
+
+_MAX_CASES = 1e12  # new cases per type and year: far beyond any population (and numpy's
+#                    Poisson sampler, which fails above ~1e19 after the uncertainty factors)
+_MAX_YEARS = 1000  # a projection horizon in years
+_MAX_CELLS = 5e8  # draws x years x sectors kept in memory (4 GB of float64)
 
 
 @dataclass(frozen=True)
@@ -157,17 +216,33 @@ class BudgetModel:
     price_year: int = 2024
 
     def __post_init__(self) -> None:
+        for name in ("types", "sectors"):
+            labels = getattr(self, name)
+            if isinstance(labels, str) or not all(isinstance(x, str) for x in labels):
+                raise SpecError(f"{name} must be a sequence of labels (str), got {labels!r}.")
         nt, ns = len(self.types), len(self.sectors)
-        if self.new_cases.ndim != 2 or self.new_cases.shape[1] != nt:
+        for name, ndim in (("new_cases", 2), ("mean_duration", 1), ("annual_cost", 2)):
+            object.__setattr__(self, name, _array(name, getattr(self, name), ndim))
+        if self.new_cases.shape[0] < 1 or self.new_cases.shape[1] != nt:
             raise SpecError(f"new_cases must be (years, {nt}), got {self.new_cases.shape}.")
+        if np.any(self.new_cases < 0) or np.any(self.new_cases > _MAX_CASES):
+            raise SpecError(f"new_cases must be case counts in [0, {_MAX_CASES:g}].")
         if self.mean_duration.shape != (nt,) or np.any(self.mean_duration <= 0):
             raise SpecError(f"mean_duration must be ({nt},) and positive.")
         if self.annual_cost.shape != (nt, ns):
             raise SpecError(f"annual_cost must be ({nt}, {ns}), got {self.annual_cost.shape}.")
+        if np.any(self.annual_cost < 0):
+            raise SpecError("annual_cost must be >= 0 (NOK per case-year).")
         for name in ("incidence_cv", "duration_cv", "cost_cv"):
-            if not 0.0 <= float(getattr(self, name)) < 10:
-                raise SpecError(f"{name} must be >= 0, got {getattr(self, name)!r}.")
+            check_number(name, getattr(self, name), low=0, high=10, high_open=True)
+        if not isinstance(self.poisson, bool | np.bool_):
+            raise SpecError(f"poisson must be True or False, got {self.poisson!r}.")
+        check_integer("start_year", self.start_year)
+        check_integer("price_year", self.price_year)
         for e in self.effects:
+            if not isinstance(e, EffectStream):
+                raise SpecError(f"effects must be EffectStream objects (from from_effect), "
+                                f"got {type(e).__name__}.")
             bad = set(e.sectors) - set(self.sectors)
             if bad:
                 raise SpecError(f"an effect stream gains in sectors {sorted(bad)} not in model.")
@@ -190,7 +265,21 @@ def budget_model(
     and type is the expected incidence). Annual cost per case-year is the
     catalogue's ``price_per_year`` split by its sector shares.
     """
+    _check_catalogue(catalogue)
+    check_frame("caseload", caseload)
+    check_unique_columns(caseload, table="caseload")
     check_columns(caseload, ["year", "trajectory_type", "n_new"], table="caseload")
+    check_numeric(caseload, ["year", "n_new"], table="caseload")
+    check_no_missing(caseload, ["year", "trajectory_type", "n_new"], table="caseload")
+    check_finite(caseload, ["year", "n_new"], table="caseload")
+    check_range(caseload, ["n_new"], table="caseload")
+    _check_whole(caseload, "year", "caseload")
+    if sectors is not None:
+        sectors = [resolve_sector(s_, where="sectors") for s_ in as_columns("sectors", sectors)]
+    for e in effects:
+        if not isinstance(e, EffectStream):
+            raise SpecError(f"effects must be EffectStream objects (from from_effect), got "
+                            f"{type(e).__name__}.")
     new = caseload.pivot_table(index="year", columns="trajectory_type", values="n_new",
                                aggfunc="sum").reindex(columns=catalogue.types).fillna(0.0)
     sh = catalogue.shares()
@@ -219,7 +308,14 @@ def example_model(
     >>> m.new_cases.shape, m.annual_cost.shape
     ((3, 5), (5, 8))
     """
-    rng = np.random.default_rng(seed)
+    n_types = check_positive_int("n_types", n_types)
+    years = check_positive_int("years", years)
+    if n_types * years > _MAX_CELLS / 10:
+        raise SpecError(f"n_types={n_types} x years={years} is too large for an example.")
+    sectors = [resolve_sector(s_, where="sectors") for s_ in as_columns("sectors", sectors)]
+    if not sectors:
+        raise SpecError("sectors is empty; give at least one sector.")
+    rng = check_seed(seed)
     new = rng.uniform(5, 200, n_types)
     growth = 1.0 + 0.014 * np.arange(years)  # Bærum grows ~1,750 a year on 126,347 (1.4 %)
     share = rng.dirichlet(np.ones(len(sectors)), n_types)
@@ -274,9 +370,9 @@ class SimulationResult(ResultsBase):
 
     def quantiles(self, q: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
         """Tidy quantiles: ``year, sector, mean, q05, q25, ...`` (sector ``total`` included)."""
-        q = [float(x) for x in q]
-        if not all(0 <= x <= 1 for x in q):
-            raise SpecError(f"quantiles must be in [0, 1], got {q}.")
+        if isinstance(q, str) or not isinstance(q, Sequence | np.ndarray) or len(q) == 0:
+            raise SpecError(f"q must be a sequence of quantiles in [0, 1], got {q!r}.")
+        q = [check_number("quantile", x, low=0, high=1) for x in q]
         full = np.concatenate([self.draws, self.total()[:, :, None]], axis=2)
         qs = np.quantile(full, q, axis=0)  # (len(q), years, sectors+1)
         secs = [*self.sectors, "total"]
@@ -369,13 +465,20 @@ def simulate(
     >>> res.draws.shape
     (200, 4, 8)
     """
+    if not isinstance(model, BudgetModel):
+        raise SpecError(f"model must be a BudgetModel (from budget_model or example_model), "
+                        f"got {type(model).__name__}.")
     draws = check_positive_int("draws", draws)
     n_years = model.new_cases.shape[0] if years is None else check_positive_int("years", years)
     if n_years > model.new_cases.shape[0]:
         raise SpecError(
             f"years={n_years} exceeds the {model.new_cases.shape[0]} years of model.new_cases."
         )
-    rng = check_rng(seed)
+    if draws * n_years * max(len(model.sectors), len(model.types)) > _MAX_CELLS:
+        raise SpecError(f"draws={draws} is too many for {n_years} years and "
+                        f"{len(model.sectors)} sectors (more than {_MAX_CELLS:g} numbers in "
+                        "memory); lower draws.")
+    rng = check_seed(seed)
     nt = len(model.types)
     inc = _lognormal(rng, model.incidence_cv, (draws, nt))
     dur = model.mean_duration[None, :] * _lognormal(rng, model.duration_cv, (draws, nt))

@@ -3,10 +3,12 @@
 ``write_template(path)`` writes an assumptions workbook with one sheet per input
 (explanations in Norwegian in row 1 and English in row 2, the header in row 3,
 data from row 4). ``run_workbook(path, out)`` reads it, validates every cell it
-uses (a :class:`~effekt.errors.SpecError` names the sheet, the cell and the
-problem), runs the projection, both allocation models, the Monte Carlo and the
-investment account, and writes a results workbook atomically (a temporary file
-in the same folder, then ``os.replace``). The input is never overwritten.
+uses (one :class:`~effekt.errors.SpecError` lists every problem found, each with
+its sheet and cell; a year outside the horizon is refused, never dropped), runs
+the projection, both allocation models, the Monte Carlo and the investment
+account, and writes a results workbook atomically (a temporary file in the same
+folder, then ``os.replace``). The input is never overwritten, and no other
+existing file is unless ``overwrite=True`` (``--force``).
 
 Requires ``openpyxl``.
 """
@@ -14,13 +16,15 @@ Requires ``openpyxl``.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from effekt._io import atomic_write
+from effekt._checks import LARGE, raise_problems
+from effekt._io import atomic_write, check_output_file
 from effekt.budgeting.accounts import investment_account
 from effekt.budgeting.allocation import (
     calibrate_budget_neutral,
@@ -125,12 +129,28 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
-def _save_atomic(wb: Any, path: Path) -> None:
-    atomic_write(path, wb.save)
-
-
-def write_template(path: str | os.PathLike[str]) -> Path:
+def write_template(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write the assumptions workbook (with example values) to ``path``.
+
+    An existing file (a workbook already filled in) is never replaced unless
+    ``overwrite=True`` (``effekt budget template FILE --force``).
+
+    Parameters
+    ----------
+    path
+        The workbook to write (``.xlsx``); a missing parent folder is created.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    SpecError
+        ``path`` exists (without ``overwrite=True``) or is a folder.
 
     Examples
     --------
@@ -138,7 +158,9 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     >>> p = write_template(pathlib.Path(tempfile.mkdtemp()) / "assumptions.xlsx")
     >>> p.suffix
     '.xlsx'
+    >>> p = write_template(p, overwrite=True)  # without overwrite=True: a SpecError
     """
+    check_output_file(path, overwrite=overwrite)
     openpyxl = _openpyxl()
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -151,9 +173,7 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         for i, row in enumerate(rows, start=HEADER_ROW + 1):
             for j, val in enumerate(row, start=1):
                 ws.cell(i, j, val)
-    out = Path(path)
-    _save_atomic(wb, out)
-    return out
+    return atomic_write(path, wb.save, overwrite=overwrite)
 
 
 def _cell(col: int, row: int) -> str:
@@ -162,80 +182,220 @@ def _cell(col: int, row: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _read(wb: Any, name: str) -> pd.DataFrame:
-    """Read and validate one sheet; the frame carries the Excel row in ``_row``."""
+def _read(wb: Any, name: str, problems: list[str]) -> pd.DataFrame | None:
+    """Read and validate one sheet, adding every problem (sheet and cell) to ``problems``.
+
+    Returns the rows (the Excel row in ``_row``; a bad cell is None and its row has
+    ``_ok`` False), or None when the sheet is missing or its header is wrong.
+    """
     if name not in wb.sheetnames:
-        raise SpecError(f"sheet {name!r} is missing; the workbook has {wb.sheetnames}.")
+        problems.append(f"sheet {name!r} is missing; the workbook has {wb.sheetnames}.")
+        return None
     ws = wb[name]
     cols = SHEETS[name][2]
+    header_ok = True
     for j, (col, _) in enumerate(cols, start=1):
         got = ws.cell(HEADER_ROW, j).value
         if got != col:
-            raise SpecError(
+            problems.append(
                 f"{name}!{_cell(j, HEADER_ROW)}: header should be {col!r}, found {got!r}."
             )
+            header_ok = False
+    if not header_ok:
+        return None
     records = []
     for r in range(HEADER_ROW + 1, ws.max_row + 1):
         vals = [ws.cell(r, j).value for j in range(1, len(cols) + 1)]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
             continue
-        rec: dict[str, Any] = {"_row": r}
+        rec: dict[str, Any] = {"_row": r, "_ok": True}
         for j, ((col, kind), v) in enumerate(zip(cols, vals, strict=True), start=1):
-            where = f"{name}!{_cell(j, r)}"
-            if v is None and kind.startswith("opt_"):
-                rec[col] = None
-                continue
-            if v is None:
-                raise SpecError(f"{where}: {col} is empty.")
-            if kind in ("text",):
-                rec[col] = str(v).strip()
-            elif kind == "sector":
-                rec[col] = resolve_sector(v, where=where)
-            else:
-                if isinstance(v, bool) or not isinstance(v, int | float):
-                    raise SpecError(f"{where}: {col} must be a number, found text {v!r}.")
-                if not np.isfinite(v):
-                    raise SpecError(f"{where}: {col} must be finite, found {v!r}.")
-                if kind in ("nonneg", "opt_nonneg", "share") and v < 0:
-                    raise SpecError(f"{where}: {col} must be >= 0, found {v!r}.")
-                if kind == "share" and v > 1:
-                    raise SpecError(f"{where}: {col} must be a share in [0, 1], found {v!r}.")
-                if kind in ("int", "opt_int") and float(v) != int(v):
-                    raise SpecError(f"{where}: {col} must be a whole number, found {v!r}.")
-                rec[col] = int(v) if kind in ("int", "opt_int") else float(v)
+            value, problem = _cell_value(kind, col, v, f"{name}!{_cell(j, r)}")
+            rec[col] = value
+            if problem:
+                problems.append(problem)
+                rec["_ok"] = False
         records.append(rec)
     if not records:
-        raise SpecError(f"sheet {name!r} has no data rows (data start in row {HEADER_ROW + 1}).")
-    return pd.DataFrame(records)
+        problems.append(f"sheet {name!r} has no data rows (data start in row {HEADER_ROW + 1}).")
+        return None
+    return pd.DataFrame(records, columns=["_row", "_ok", *(c for c, _ in cols)])
 
 
-def _check_types(df: pd.DataFrame, sheet: str, known: set[str]) -> None:
+def _cell_value(kind: str, col: str, v: Any, where: str) -> tuple[Any, str | None]:
+    """Return the value of one cell of column kind ``kind``, or ``(None, problem)``."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None, (None if kind.startswith("opt_") else f"{where}: {col} is empty.")
+    if kind == "text":
+        return str(v).strip(), None
+    if kind == "sector":
+        try:
+            return resolve_sector(v, where=where), None
+        except SpecError as err:
+            return None, str(err)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None, f"{where}: {col} must be a number, found text {v!r}."
+    if not np.isfinite(v) or abs(v) > LARGE:
+        return None, f"{where}: {col} must be finite, found {v!r}."
+    if kind in ("nonneg", "opt_nonneg", "share") and v < 0:
+        return None, f"{where}: {col} must be >= 0, found {v!r}."
+    if kind == "share" and v > 1:
+        return None, f"{where}: {col} must be a share in [0, 1], found {v!r}."
+    if kind in ("int", "opt_int"):
+        if float(v) != int(v):
+            return None, f"{where}: {col} must be a whole number, found {v!r}."
+        return int(v), None
+    return float(v), None
+
+
+def _ok(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Return the rows of a sheet without a bad cell (None for a sheet not read)."""
+    return None if df is None else df[df["_ok"]].drop(columns="_ok").reset_index(drop=True)
+
+
+def _check_types(df: pd.DataFrame, sheet: str, known: set[str], problems: list[str]) -> None:
     col = [c for c, _ in SHEETS[sheet][2]].index("trajectory_type") + 1
     for r, t in zip(df["_row"], df["trajectory_type"], strict=True):
-        if t not in known:
-            raise SpecError(
+        if pd.notna(t) and t not in known:
+            problems.append(
                 f"{sheet}!{_cell(col, r)}: unknown trajectory_type {t!r}; "
                 f"trajectory_types has {sorted(known)}."
             )
 
 
-def _settings(df: pd.DataFrame) -> dict[str, float]:
-    vals = dict(zip(df["key"], df["value"], strict=True))
+def _settings(df: pd.DataFrame, problems: list[str]) -> dict[str, float]:
+    """Return the valid settings as ``{key: value}``; add a problem for each bad one."""
+    vals = {k: v for k, v in zip(df["key"], df["value"], strict=True)
+            if pd.notna(k) and pd.notna(v)}
+    rows = dict(zip(df["key"], df["_row"], strict=True))
     for k in SETTINGS_KEYS:
-        if k not in vals:
-            raise SpecError(f"settings!A{HEADER_ROW + 1}: key {k!r} is missing (column A).")
+        if k not in rows:
+            problems.append(f"settings!A{HEADER_ROW + 1}: key {k!r} is missing (column A).")
     for k, r in zip(df["key"], df["_row"], strict=True):
-        if k not in SETTINGS_KEYS:
-            raise SpecError(f"settings!A{r}: unknown key {k!r}; known: {', '.join(SETTINGS_KEYS)}.")
+        if pd.notna(k) and k not in SETTINGS_KEYS:
+            problems.append(
+                f"settings!A{r}: unknown key {k!r}; known: {', '.join(SETTINGS_KEYS)}.")
     for k in ("price_year", "base_year", "years", "draws", "seed", "lag"):
-        r = int(df.loc[df["key"] == k, "_row"].iloc[0])
-        if vals[k] != int(vals[k]) or vals[k] < (1 if k in ("years", "draws") else 0):
-            raise SpecError(f"settings!B{r}: {k} must be a whole number, found {vals[k]!r}.")
+        v = vals.get(k)
+        low = 1 if k in ("years", "draws") else 0
+        if v is not None and (v != int(v) or v < low):
+            problems.append(f"settings!B{rows[k]}: {k} must be a whole number >= {low}, found "
+                            f"{v!r}.")
+            del vals[k]
     for k in ("withhold_share", "drop_off", "deadweight"):
-        r = int(df.loc[df["key"] == k, "_row"].iloc[0])
-        if not 0 <= vals[k] < 1:
-            raise SpecError(f"settings!B{r}: {k} must be a share in [0, 1), found {vals[k]!r}.")
-    return vals
+        v = vals.get(k)
+        if v is not None and not 0 <= v < 1:
+            problems.append(f"settings!B{rows[k]}: {k} must be a share in [0, 1), found {v!r}.")
+            del vals[k]
+    return {k: v for k, v in vals.items() if k in SETTINGS_KEYS}
+
+
+def _open_workbook(src: Path) -> Any:
+    """Open the assumptions workbook; a SpecError when it is no Excel workbook."""
+    openpyxl = _openpyxl()
+    if src.is_dir():
+        raise SpecError(f"workbook {src} is a folder; give the assumptions workbook (.xlsx) "
+                        "written by 'effekt budget template'.")
+    if not src.is_file():
+        raise SpecError(f"workbook {src} does not exist.")
+    if src.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise SpecError(f"workbook {src} is not an Excel workbook (.xlsx) but a "
+                        f"{src.suffix or 'file without suffix'!s} file; fill in the template "
+                        "from 'effekt budget template' and save it as .xlsx.")
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(src, data_only=True, read_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError,
+            OSError, EOFError, SyntaxError) as err:
+        raise SpecError(f"workbook {src} cannot be read as an Excel workbook (.xlsx): "
+                        f"{type(err).__name__}: {err}. Save it from Excel as .xlsx, or start "
+                        "from 'effekt budget template'.") from err
+
+
+def _read_inputs(src: Path) -> tuple[Any, ...]:
+    """Read and validate every sheet; one SpecError lists every problem found.
+
+    Returns ``(settings, catalogue, rate_card, population, incidence, services, schedule,
+    effects, investment)``. Sheets and cells are checked one by one, then across sheets
+    (trajectory types, share sums, the discount bands, the years of effects and
+    investments against the horizon) where the sheets involved could be read.
+    """
+    wb = _open_workbook(src)
+    problems: list[str] = []
+    raw = {name: _read(wb, name, problems) for name in SHEETS}
+    s = {} if raw["settings"] is None else _settings(raw["settings"], problems)
+    types = raw["trajectory_types"]
+    known: set[str] = set()
+    if types is not None:
+        known = {t for t in types["trajectory_type"] if pd.notna(t)}
+        named = types[types["trajectory_type"].notna()]
+        for r in named.loc[named["trajectory_type"].duplicated(), "_row"]:
+            problems.append(f"trajectory_types!A{r}: trajectory_type repeated.")
+        for r, d in zip(types["_row"], types["mean_duration_years"], strict=True):
+            if pd.notna(d) and d <= 0:
+                problems.append(f"trajectory_types!C{r}: mean_duration_years must be > 0.")
+    for sheet in ("sector_shares", "incidence"):
+        if raw[sheet] is not None and types is not None:
+            _check_types(raw[sheet], sheet, known, problems)
+    shares = raw["sector_shares"]
+    if shares is not None and types is not None and shares["_ok"].all():
+        sums = shares.groupby("trajectory_type")["share"].sum()
+        for t in sorted(known):
+            if not np.isclose(sums.get(t, 0.0), 1.0, atol=1e-6):
+                rows = shares.loc[shares["trajectory_type"] == t, "_row"]
+                where = f"C{rows.min()}:C{rows.max()}" if len(rows) else "C"
+                problems.append(f"sector_shares!{where}: shares for {t!r} sum to "
+                                f"{sums.get(t, 0.0):.6g}, not 1.")
+    schedule = None
+    disc = raw["discount"]
+    if disc is not None and disc["_ok"].all():
+        try:
+            schedule = DiscountSchedule(
+                "workbook", tuple((float(r), None if pd.isna(u) else int(u))
+                                  for r, u in zip(disc["rate"], disc["last_year"], strict=True)))
+        except SpecError as err:
+            problems.append(f"discount!A{HEADER_ROW + 1}: {err}")
+    if "years" in s and "lag" in s:
+        _check_years(raw["effects"], raw["investment"], int(s["years"]), int(s["lag"]),
+                     problems)
+    raise_problems(problems, where=src.name)
+    types, shares = _ok(types), _ok(shares)
+    wide = shares.pivot_table(index="trajectory_type", columns="sector", values="share",
+                              aggfunc="sum").fillna(0.0)
+    table = types.drop(columns="_row").rename(columns={"price_nok": "price"})
+    for sec in wide.columns:
+        table[f"share_{sec}"] = table["trajectory_type"].map(wide[sec]).to_numpy()
+    try:
+        catalogue = define_catalogue(table, price_year=int(s["price_year"]))
+    except DataError as err:
+        raise SpecError(f"{src.name}: trajectory_types/sector_shares: {err}") from err
+    return (s, catalogue, _ok(raw["rate_card"]), _ok(raw["population"]),
+            _ok(raw["incidence"]), _ok(raw["services"]), schedule, _ok(raw["effects"]),
+            _ok(raw["investment"]))
+
+
+def _check_years(effects: pd.DataFrame | None, invest: pd.DataFrame | None, years: int,
+                 lag: int, problems: list[str]) -> None:
+    """Refuse (never drop) effect years outside ``0..years-1`` and costs outside ``0..years+lag``.
+
+    ``years`` is the settings' horizon; the investment account runs ``lag`` years longer,
+    as its gains start ``lag`` years late.
+    """
+    checks = (
+        ("effects", effects, "event_time", years - 1, f"settings years={years}"),
+        ("investment", invest, "year", years + lag,
+         f"settings years={years} plus lag={lag}"),
+    )
+    for sheet, frame, key, last, why in checks:
+        if frame is None:
+            continue
+        for r, y in zip(frame["_row"], frame[key], strict=True):
+            if pd.notna(y) and not 0 <= y <= last:
+                problems.append(
+                    f"{sheet}!B{r}: {key} {y} lies outside the horizon, years 0..{last} "
+                    f"({why}); a year outside is refused, not dropped."
+                )
 
 
 def _write_frame(wb: Any, name: str, frame: pd.DataFrame, note: str) -> None:
@@ -251,7 +411,8 @@ def _write_frame(wb: Any, name: str, frame: pd.DataFrame, note: str) -> None:
 
 
 def run_workbook(
-    path_in: str | os.PathLike[str], path_out: str | os.PathLike[str], *, seed: int | None = None
+    path_in: str | os.PathLike[str], path_out: str | os.PathLike[str], *, seed: int | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Read, validate and run an assumptions workbook; write the results workbook.
 
@@ -260,14 +421,26 @@ def run_workbook(
     path_in
         The assumptions workbook (see :func:`write_template`).
     path_out
-        Where to write the results; must differ from ``path_in``.
+        Where to write the results; must differ from ``path_in``. An existing file is
+        never replaced unless ``overwrite=True``; checked before anything is computed.
     seed
         Overrides the seed in the ``settings`` sheet.
+    overwrite
+        Replace an existing ``path_out`` (``effekt budget run --force``); never the input.
 
     Returns
     -------
     pathlib.Path
         ``path_out``.
+
+    Raises
+    ------
+    SpecError
+        A file that is no Excel workbook (text, a ``.csv``, a folder); or one error
+        listing every problem of the workbook, each with its sheet and cell (a missing
+        sheet, a wrong header, text where a number goes, a negative count or share, an
+        unknown trajectory type, shares that do not sum to 1, an effect year outside
+        ``0..years-1`` or an investment year outside ``0..years+lag``).
 
     Examples
     --------
@@ -281,49 +454,9 @@ def run_workbook(
     src, dst = Path(path_in), Path(path_out)
     if src.resolve() == dst.resolve():
         raise SpecError(f"path_out must differ from the input workbook ({src}); never overwritten.")
-    if not src.is_file():
-        raise SpecError(f"workbook {src} does not exist.")
-    wb = openpyxl.load_workbook(src, data_only=True, read_only=False)
-    s = _settings(_read(wb, "settings"))
-    types = _read(wb, "trajectory_types")
-    dup = types["trajectory_type"].duplicated()
-    if dup.any():
-        r = int(types.loc[dup, "_row"].iloc[0])
-        raise SpecError(f"trajectory_types!A{r}: trajectory_type repeated.")
-    for r, d in zip(types["_row"], types["mean_duration_years"], strict=True):
-        if d <= 0:
-            raise SpecError(f"trajectory_types!C{r}: mean_duration_years must be > 0.")
-    known = set(types["trajectory_type"])
-    shares = _read(wb, "sector_shares")
-    _check_types(shares, "sector_shares", known)
-    sums = shares.groupby("trajectory_type")["share"].sum()
-    for t in sorted(known):
-        if not np.isclose(sums.get(t, 0.0), 1.0, atol=1e-6):
-            rows = shares.loc[shares["trajectory_type"] == t, "_row"]
-            where = f"C{rows.min()}:C{rows.max()}" if len(rows) else "C"
-            raise SpecError(
-                f"sector_shares!{where}: shares for {t!r} sum to {sums.get(t, 0.0):.6g}, not 1."
-            )
-    wide = shares.pivot_table(index="trajectory_type", columns="sector", values="share",
-                              aggfunc="sum").fillna(0.0)
-    table = types.drop(columns="_row").rename(columns={"price_nok": "price"})
-    for sec in wide.columns:
-        table[f"share_{sec}"] = table["trajectory_type"].map(wide[sec]).to_numpy()
-    catalogue = define_catalogue(table, price_year=int(s["price_year"]))
-    rate_card = _read(wb, "rate_card")
-    population = _read(wb, "population")
-    incidence = _read(wb, "incidence")
-    _check_types(incidence, "incidence", known)
-    services = _read(wb, "services")
-    disc = _read(wb, "discount")
-    try:
-        schedule = DiscountSchedule(
-            "workbook", tuple((float(r), None if pd.isna(u) else int(u))
-                              for r, u in zip(disc["rate"], disc["last_year"], strict=True)))
-    except SpecError as err:
-        raise SpecError(f"discount!A{HEADER_ROW + 1}: {err}") from err
-    effects = _read(wb, "effects")
-    invest = _read(wb, "investment")
+    check_output_file(dst, overwrite=overwrite)
+    (s, catalogue, rate_card, population, incidence, services, schedule, effects,
+     invest) = _read_inputs(src)
 
     base_year, n_years = int(s["base_year"]), int(s["years"])
     try:
@@ -395,5 +528,4 @@ def run_workbook(
     _write_frame(out, "rate_card", rate_card.drop(columns="_row"),
                  "Resultatkort: tilbakeholdt andel betales ut etter oppnådde resultat / rate card: "
                  "the withheld share is paid back for outcomes reached.")
-    _save_atomic(out, dst)
-    return dst
+    return atomic_write(dst, out.save, overwrite=overwrite)

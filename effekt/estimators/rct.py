@@ -31,12 +31,17 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import (
-    as_list,
+    as_columns,
     check_choice,
-    check_columns,
+    check_clusters,
+    check_column_args,
+    check_finite,
     check_frame,
+    check_level,
     check_no_missing,
     check_numeric,
+    check_standard_error,
+    check_varies,
 )
 from effekt.errors import DataError, NotEstimableError
 from effekt.estimators._linalg import wls
@@ -50,7 +55,8 @@ __all__ = ["RCTResult", "RobustSE", "rct"]
 RobustSE = Literal["HC2", "HC1"]
 
 
-def _fit(y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None):
+def _fit(y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None,
+         cluster: str | None = None):
     """OLS coefficients and their robust covariance (HC1, HC2, or CR1 with clusters)."""
     if np.linalg.matrix_rank(X.T @ X) < X.shape[1]:
         raise NotEstimableError(
@@ -59,7 +65,7 @@ def _fit(y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None):
         )
     coef, bread = wls(y, X, what="regression design")
     cov = sandwich(X, y - X @ coef, bread=bread, cov_type="CR1" if clusters is not None else se,
-                   clusters=clusters)
+                   clusters=clusters, cluster_names=cluster)
     return coef, cov
 
 
@@ -102,6 +108,9 @@ class RCTResult(EffectResults):
     level: float
 
     label_columns = ("estimator",)
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def inference(self) -> str:
@@ -187,8 +196,13 @@ def rct(
     Raises
     ------
     DataError
-        Missing columns or values, a non-0/1 treatment, or a treatment that varies
-        within a randomisation cluster.
+        Missing columns or values, infinite values, a non-0/1 treatment, or a treatment
+        that varies within a randomisation cluster.
+    SpecError
+        ``level`` outside (0, 1) or an unknown ``se``.
+    NotEstimableError
+        A constant outcome, a single cluster, or a standard error of 0 (an outcome
+        constant within each arm).
 
     References
     ----------
@@ -206,10 +220,16 @@ def rct(
     """
     check_frame("df", df)
     check_choice("se", se, RobustSE)
-    covs = as_list(covariates)
-    check_columns(df, [outcome, treatment, cluster, *covs])
+    level = check_level(level)
+    covs = as_columns("covariates", covariates)
+    check_column_args(df, {"outcome": outcome, "treatment": treatment, "cluster": cluster,
+                           "covariates": covs})
     check_numeric(df, [outcome])
     check_no_missing(df, [outcome, *([cluster] if cluster else [])])
+    check_finite(df, [outcome], table="df")
+    check_varies(df, outcome)
+    if cluster is not None:
+        check_clusters(df, cluster)
     t = treatment_indicator(df, treatment).astype(float)
     y = df[outcome].to_numpy(dtype=float)
     groups = None
@@ -229,10 +249,11 @@ def rct(
         designs["lin_ancova"] = np.column_stack([np.ones_like(t), t, xc, xc * t[:, None]])
     est, std, dof = [], [], []
     for X in designs.values():
-        coef, cov = _fit(y, X, se, groups)
+        coef, cov = _fit(y, X, se, groups, cluster)
         est.append(float(coef[1]))
         std.append(float(np.sqrt(cov.vcov[1, 1])))
         dof.append(cov.df)
+    check_standard_error(std, y, what=f"rct on {outcome!r}")
     table = pd.concat(
         [effect_frame({"estimator": [name]}, e, s_, level=level, df=d, extra={"df": [d]})
          for name, e, s_, d in zip(designs, est, std, dof, strict=True)],

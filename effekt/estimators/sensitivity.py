@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effekt._checks import check_choice
+from effekt._checks import check_choice, check_column_args, check_level, check_number
 from effekt.errors import DataError, SpecError
 from effekt.estimators.matching.effect import EffectResult
 from effekt.estimators.matching.results import MatchResult
@@ -54,8 +54,7 @@ def e_value(rr: float) -> float:
     >>> round(e_value(3.9), 2)
     7.26
     """
-    if not np.isfinite(rr) or rr <= 0:
-        raise SpecError(f"a risk ratio must be a positive number, got {rr!r}.")
+    rr = check_number("a risk ratio", rr, low=0, low_open=True)
     rr = rr if rr >= 1 else 1 / rr
     return float(rr + np.sqrt(rr * (rr - 1)))
 
@@ -74,14 +73,20 @@ def rosenbaum_bounds(
     columns ``gamma``, ``p_lower`` and ``p_upper``.
     """
     check_choice("alternative", alternative, Alternative)
-    d = np.asarray(differences, dtype=float)
+    try:
+        d = np.asarray(differences, dtype=float)
+        g = np.asarray(gamma, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError("differences and gamma must be numbers, got "
+                        f"{differences!r} and {gamma!r}.") from None
+    if d.ndim != 1 or not np.isfinite(d).all():
+        raise DataError("differences must be a 1-D array of finite pair differences.")
     if alternative == "less":
         d = -d
     d = d[d != 0]
     if d.size < 2:
         raise DataError("Rosenbaum bounds need at least 2 pairs with a non-zero difference.")
-    g = np.asarray(gamma, dtype=float)
-    if g.ndim != 1 or (g < 1).any() or not np.isfinite(g).all():
+    if g.ndim != 1 or g.size == 0 or (g < 1).any() or not np.isfinite(g).all():
         raise SpecError(f"gamma must be numbers >= 1, got {gamma!r}.")
     q = stats.rankdata(np.abs(d))
     t = q[d > 0].sum()
@@ -126,6 +131,9 @@ class SensitivityResult(ResultsBase):
     n_pairs: int
     estimand: str
     level: float
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     def to_frame(self) -> pd.DataFrame:
         """Rosenbaum bounds (``gamma``, ``p_lower``, ``p_upper``) or an empty frame."""
@@ -221,6 +229,8 @@ def sensitivity(
         raise SpecError(f"effect must be an EffectResult, got {type(effect).__name__}.")
     if matches is not None and not isinstance(matches, MatchResult):
         raise SpecError(f"matches must be a MatchResult, got {type(matches).__name__}.")
+    if matches is not None:
+        check_column_args(matches.source, {"outcome": effect.outcome}, table="the matched data")
     if outcome_sd is None:
         if matches is None:
             raise SpecError("give outcome_sd= (the outcome's SD) or matches= to compute it.")
@@ -232,8 +242,7 @@ def sensitivity(
             n1 + n0 - 2
         )
         outcome_sd = float(np.sqrt(pooled))
-    if not np.isfinite(outcome_sd) or outcome_sd <= 0:
-        raise SpecError(f"outcome_sd must be a positive number, got {outcome_sd!r}.")
+    outcome_sd = check_number("outcome_sd", outcome_sd, low=0, low_open=True)
     d = effect.estimate / outcome_sd
     se_d = effect.std_error / outcome_sd
     z = float(stats.norm.ppf(0.5 + effect.level / 2))

@@ -1,8 +1,10 @@
 """Run a study spec: data → panel → design → robustness → budget → report and results.
 
-Everything is written into a temporary folder beside ``out`` and swapped in at the end, so
-a failed run writes nothing to ``out`` and an earlier report there survives. Outputs are
-deterministic: the same spec and data give byte-identical ``results.json``.
+``out`` follows effekt's one output rule (``effekt._io``): it must be new, empty or an
+earlier study output, never the data folder or the spec. Everything is written into a
+temporary folder beside ``out`` and swapped in at the end, so a failed run writes nothing
+to ``out`` and an earlier report there survives. Outputs are deterministic: the same spec
+and data give byte-identical ``results.json``.
 
 Every :class:`~effekt.errors.EffektWarning` raised while a study runs is recorded with the
 step it came from and written, disclosed (:func:`effekt.reports.disclosure.disclose_warning`),
@@ -15,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
+import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 import effekt
+from effekt._io import check_output_folder, output_folder
 from effekt.budgeting import from_effect
 from effekt.data import RecordStore, panel, sector_columns
 from effekt.errors import DataError, EffektError, EffektWarning, SpecError
@@ -160,15 +162,27 @@ def main_decimals(estimate: float) -> int:
     return 0 if abs(estimate) >= 100 else 3
 
 
-def _overall(e: Estimate, min_cell: int) -> dict[str, Any]:
-    small = disclosure.is_small(e.n_treated, min_cell)
+def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
+             ) -> dict[str, Any]:
+    """Return one estimate's row as written.
+
+    ``secondary`` names the fields (``estimate``, ``n_treated``, ``n_control``) hidden by
+    secondary suppression: they are written as None and named in the row's ``secondary``.
+    """
+    hide = disclosure.is_small(e.n_treated, min_cell) or "estimate" in secondary
     dec = main_decimals(e.estimate)
-    vals = {k: (None if small or not math.isfinite(getattr(e, k))
+    vals = {k: (None if hide or not math.isfinite(getattr(e, k))
                 else round(float(getattr(e, k)), dec))
             for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
+    counts = {k: None if k in secondary else disclosure.count(getattr(e, k), min_cell)
+              for k in ("n_treated", "n_control")}
     return {"outcome": e.outcome, "design": e.design, **vals, "decimals": dec,
-            "suppressed": small, "n_treated": disclosure.count(e.n_treated, min_cell),
-            "n_control": disclosure.count(e.n_control, min_cell)}
+            "suppressed": hide, **counts, "secondary": _secondary(secondary)}
+
+
+def _secondary(fields: Any) -> str | None:
+    """Return the fields of a row hidden by secondary suppression as written: ``a;b`` or None."""
+    return ";".join(sorted(fields)) or None
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -182,7 +196,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _e_value(e: Estimate) -> dict[str, Any] | None:
     """Return the E-value of the standardised effect d, RR ~ exp(0.91 d) (VanderWeele-Ding)."""
     sd = e.outcome_sd
-    if not (math.isfinite(sd) and sd > 0):
+    if not (math.isfinite(sd) and sd > 0
+            and all(math.isfinite(x) for x in (e.estimate, e.ci_lower, e.ci_upper))):
         return None
     d, lo, hi = e.estimate / sd, e.ci_lower / sd, e.ci_upper / sd
     ci = 0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
@@ -190,15 +205,41 @@ def _e_value(e: Estimate) -> dict[str, Any] | None:
             "e_value_ci": e_value(math.exp(0.91 * ci)) if ci > 0 else 1.0}
 
 
-def _budget(study: Study, main: dict[str, Estimate], min_cell: int) -> list[dict[str, Any]]:
-    rows = []
+def _budget_years(e: Estimate, horizon: int, beyond: str) -> list[int | None]:
+    """Return the event time whose estimate each budget year takes (None: no effect)."""
+    post = sorted(int(x) for x in e.event["event_time"] if x >= 0) if len(e.event) else [0]
+    last = "last" if not len(e.event) else beyond
+    return [t if t in post else post[-1] if last == "last" and post and t > post[-1]
+            else None for t in range(horizon)]
+
+
+def _budget(study: Study, main: dict[str, Estimate], hidden: set[Any],
+            secondary: set[Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return the budget view's rows and the outcomes left out of it.
+
+    An outcome is left out when a figure its budget would be derived from is hidden: its
+    estimate, all its event times, or the cases it counts (``n_treated``). A year whose
+    effect would come from a hidden event-time estimate is written with no amounts
+    (``suppressed``; its ``secondary`` names them when that estimate is hidden by secondary
+    suppression); so is a later year that would repeat it (``beyond = "last"``).
+    """
+    rows, withheld = [], []
+    amounts = ("avoided_cost_nok", "p05_nok", "p95_nok")
     for o in study.outcomes:
-        e = main[o.name]
-        if not o.cost_per_unit or disclosure.is_small(e.n_treated, min_cell):
+        e, run = main[o.name], ("outcome", o.name)
+        if not o.cost_per_unit:
+            continue
+        years = _budget_years(e, study.budget.horizon, study.budget.beyond)
+        shown = [t for t in dict.fromkeys(years)
+                 if t is not None and ("event", run, t) not in hidden]
+        if (("est", run) in hidden or (study.budget.n_cases is None
+                                       and ("n_treated", run) in hidden)
+                or (len(e.event) and not shown)):
+            withheld.append(o.name)
             continue
         if len(e.event):
-            ev = disclosure.event_table(e.event, min_cell)
-            frame = ev.loc[~ev["suppressed"], ["event_time", "estimate", "std_error"]]
+            frame = e.event.loc[e.event["event_time"].isin(shown),
+                                ["event_time", "estimate", "std_error"]]
         else:
             frame = pd.DataFrame({"estimate": [e.estimate], "std_error": [e.std_error]})
         n_cases = study.budget.n_cases if study.budget.n_cases is not None else e.n_treated
@@ -208,12 +249,145 @@ def _budget(study: Study, main: dict[str, Estimate], min_cell: int) -> list[dict
         mean = stream.mean()
         for k, sector in enumerate(stream.sectors):
             for year in range(stream.horizon):
+                source = years[year] if len(e.event) else None
+                gone = source is not None and source not in shown
+                values = (float(mean.iloc[year, k]),
+                          float(np.quantile(draws[:, year, k], 0.05)),
+                          float(np.quantile(draws[:, year, k], 0.95)))
                 rows.append({"outcome": o.name, "sector": sector, "year": year,
-                             "avoided_cost_nok": float(mean.iloc[year, k]),
-                             "p05_nok": float(np.quantile(draws[:, year, k], 0.05)),
-                             "p95_nok": float(np.quantile(draws[:, year, k], 0.95)),
-                             "n_cases": float(n_cases)})
-    return rows
+                             **dict(zip(amounts, (None,) * 3 if gone else values, strict=True)),
+                             "n_cases": float(n_cases), "suppressed": gone,
+                             "secondary": _secondary(amounts if ("event", run, source)
+                                                     in secondary else ())})
+    return rows, withheld
+
+
+#: The identities the sample flow of each design satisfies, as ``effekt.study.designs``
+#: builds it (each a ``{step: coefficient}`` summing to 0). staggered_did: the units with
+#: the outcome are those dropped for a missing covariate or cluster, those treated before
+#: the first or after the last period, the treated and the controls; matched_did: the units
+#: in the panel are those dropped as incomplete, the treated and the controls available,
+#: and the treated are matched or unmatched; the two-period designs: the units with the
+#: outcome are those treated outside the window, the treated and the controls.
+_TWO_PERIOD_FLOW = {"units_with_outcome": 1, "dropped_treated_outside_window": -1,
+                    "treated": -1, "controls": -1}
+_FLOW_IDENTITIES: dict[str, tuple[dict[str, int], ...]] = {
+    "staggered_did": ({"units_with_outcome": 1, "dropped_missing_covariate_or_cluster": -1,
+                       "dropped_treated_before_first_period": -1,
+                       "dropped_treated_after_last_period": -1, "treated": -1,
+                       "controls": -1},),
+    "matched_did": ({"units_in_panel": 1, "dropped_incomplete_outcome_or_residence": -1,
+                     "treated": -1, "controls_available": -1},
+                    {"treated": 1, "treated_matched": -1, "treated_unmatched": -1}),
+    "did_2x2": (_TWO_PERIOD_FLOW,), "rct": (_TWO_PERIOD_FLOW,), "matching": (_TWO_PERIOD_FLOW,),
+}
+
+#: The flow steps that an Estimate's ``n_treated`` and ``n_control`` are, by design.
+_COUNT_STEPS = {"staggered_did": ("treated", "controls"), "did_2x2": ("treated", "controls"),
+                "rct": ("treated", "controls"), "twfe_event_study": ("treated", None),
+                "matched_did": ("treated_matched", "controls_used"),
+                "matching": ("treated_matched", "controls_used")}
+
+
+def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], Estimate]
+           ) -> dict[str, Any]:
+    """Return every figure a study writes as cells, with the identities that link them.
+
+    ``runs`` holds the Estimate of every outcome (``("outcome", name)``, the first is the
+    main one) and of every robustness check that ran (``("check", check)``). Cells:
+    ``("est", run)``, ``("n_treated", run)``, ``("n_control", run)``; the event-time
+    estimates ``("event", run, e)`` of the outcomes (shown in the event-study table for the
+    main outcome, in the budget view for outcomes with a cost per unit, else latent) and
+    the main outcome's ``("event_n", run, e)``, ``("flow", step)`` and the balance table's
+    cohort counts ``("cohort_n", g)``. The identities (docs/contracts.md, "Disclosure
+    control"): each outcome's overall estimate is the mean of its event times ``e >= 0``;
+    the flow identities of the design (:data:`_FLOW_IDENTITIES`); a run's counts are flow
+    steps (:data:`_COUNT_STEPS`), and equal those of any run of the same design with the
+    same flow; the balance table's cohort counts add up to the matched treated, and in
+    matched_did each event time's count is the sum of the cohorts that reach it; with
+    staggered_did, the TWFE check's treated and controls are the main flow's plus the
+    units dropped for a missing covariate or cluster (two latent counts).
+
+    Returns a mapping with ``values``, ``identities``, ``counts``, ``latent``, ``primary``
+    and ``cost`` for :func:`effekt.reports.disclosure.complementary`. Cost: an overall
+    estimate and the main outcome's treated count (the headline) are hidden last; an
+    event time by its units (the next smallest first); a count by its value.
+    """
+    m = study.min_cell
+    values: dict[Any, float] = {}
+    counts, latent, primary, cost = set(), set(), set(), {}
+    rows: list[dict[Any, float]] = []
+
+    def add(key: Any, value: float, price: float, *, count: bool = False,
+            hide: bool = False, small_units: Any = None) -> None:
+        values[key], cost[key] = float(value), float(price)
+        if count:
+            counts.add(key)
+        if hide:
+            latent.add(key)
+        elif disclosure.is_small(value if count else small_units, m):
+            primary.add(key)
+
+    first_run = ("outcome", study.outcomes[0].name)
+    first = runs[first_run]
+    steps = dict(first.flow)
+    budgets = {("outcome", o.name) for o in study.outcomes if o.cost_per_unit}
+    for step, n in first.flow:
+        add(("flow", step), n, math.inf if step == _COUNT_STEPS[first.design][0] else n,
+            count=True)
+    for f in _FLOW_IDENTITIES.get(first.design, ()):
+        rows.append({("flow", s): c for s, c in f.items()})
+    for run, e in runs.items():
+        add(("est", run), e.estimate, math.inf, small_units=e.n_treated)
+        for k, step in zip(("n_treated", "n_control"), _COUNT_STEPS[e.design], strict=True):
+            add((k, run), getattr(e, k), math.inf if run == first_run and k == "n_treated"
+                else getattr(e, k), count=True)
+            if run == first_run and step in steps:
+                rows.append({(k, run): 1, ("flow", step): -1})
+            elif run != first_run and e.design == first.design and e.flow == first.flow:
+                rows.append({(k, run): 1, (k, first_run): -1})
+        if run[0] != "outcome" or not len(e.event):
+            continue
+        ev = e.event.reset_index(drop=True)
+        for t, est, n in zip(ev["event_time"], ev["estimate"], ev["n_treated"], strict=True):
+            shown = run == first_run or (run in budgets and 0 <= t < study.budget.horizon)
+            if run == first_run or t >= 0:
+                add(("event", run, int(t)), est, n, hide=not shown, small_units=n)
+            if run == first_run:
+                add(("event_n", run, int(t)), n, n, count=True)
+        post = [int(t) for t in ev["event_time"] if t >= 0]
+        if post:
+            rows.append({("est", run): len(post), **{("event", run, t): -1 for t in post}})
+    if first.balance is not None and "treated_matched" in steps:
+        cohorts = first.balance.drop_duplicates("cohort")
+        for g, n in zip(cohorts["cohort"], cohorts["n_treated"], strict=True):
+            add(("cohort_n", int(g)), n, n, count=True)
+        rows.append({("flow", "treated_matched"): -1,
+                     **{("cohort_n", int(g)): 1 for g in cohorts["cohort"]}})
+        if first.design == "matched_did":
+            lo, hi = periods
+            for t in first.event["event_time"]:
+                rows.append({("event_n", first_run, int(t)): 1,
+                             **{("cohort_n", int(g)): -1 for g in cohorts["cohort"]
+                                if lo <= g + t <= hi}})
+    twfe = runs.get(("check", "alternative_estimator"))
+    if (first.design == "staggered_did" and twfe is not None
+            and twfe.design == "twfe_event_study" and twfe.outcome == first.outcome):
+        run = ("check", "alternative_estimator")
+        kept = ("treated", "dropped_treated_before_first_period",
+                "dropped_treated_after_last_period")
+        d_treated = twfe.n_treated - sum(steps[s] for s in kept)
+        add(("latent", "dropped_treated"), d_treated, 0, count=True, hide=True)
+        add(("latent", "dropped_controls"), twfe.n_control - steps["controls"], 0, count=True,
+            hide=True)
+        rows += [{("flow", "dropped_missing_covariate_or_cluster"): 1,
+                  ("latent", "dropped_treated"): -1, ("latent", "dropped_controls"): -1},
+                 {("n_treated", run): 1, ("latent", "dropped_treated"): -1,
+                  **{("flow", s): -1 for s in kept}},
+                 {("n_control", run): 1, ("latent", "dropped_controls"): -1,
+                  ("flow", "controls"): -1}]
+    return {"values": values, "identities": rows, "counts": counts, "latent": latent,
+            "primary": primary, "cost": cost}
 
 
 class _WarningLog:
@@ -279,9 +453,12 @@ def _labels(p: pd.DataFrame, anticipation: int) -> set[float]:
 def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     """Run a study and return its disclosed results (the content of ``results.json``).
 
-    The returned mapping holds no unit identifier and no count or estimate below the
-    spec's ``min_cell``; its ``warnings`` are the EffektWarnings raised on the way, disclosed
-    (see :class:`_WarningLog` and :func:`effekt.reports.disclosure.disclose_warning`).
+    The returned mapping holds no unit identifier, no count or estimate below the spec's
+    ``min_cell``, and no figure from which a hidden one could be worked out (secondary
+    suppression, ``effekt.reports.disclosure.complementary`` over the cells and identities
+    of ``_cells``; no statistic is derived from a hidden estimate). Its ``warnings`` are the
+    EffektWarnings raised on the way, disclosed (see :class:`_WarningLog` and
+    :func:`effekt.reports.disclosure.disclose_warning`).
     """
     log = _WarningLog()
     progress(f"opening the data ({study.data.folder_text or 'synthetic'})")
@@ -320,7 +497,6 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     first = main[names[0]]
 
     progress("robustness checks")
-    robustness = []
     rb = study.robustness
     # (check, design, outcome, options, covariates); the alternative estimator runs without
     # covariates: an unconditional comparison that does not share the main model's choices
@@ -336,49 +512,102 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
                        []))
     if placebo:
         checks.append(("placebo_outcome", study.design.type, placebo, opts, covs))
+    done: dict[str, Estimate] = {}
+    failed: dict[str, str] = {}
     for check, design, outcome, options, check_covs in checks:
         try:
             with log.step("robustness", check=check, outcome=outcome, design=design):
-                e = run(design, outcome, options, check_covs)
-            row = {"check": check, **_overall(e, min_cell)}
+                done[check] = run(design, outcome, options, check_covs)
         except (EffektError, ValueError, np.linalg.LinAlgError) as exc:
-            row = {"check": check, "outcome": outcome, "design": design, "estimate": None,
-                   "std_error": None, "ci_lower": None, "ci_upper": None, "suppressed": False,
-                   "n_treated": None, "n_control": None, "decimals": 3,
-                   "not_estimable": type(exc).__name__}
-        robustness.append(row)
-    with log.step("robustness", check="sensitivity", outcome=names[0]):
-        sens = _e_value(first) if rb.sensitivity else None
+            failed[check] = type(exc).__name__
+
+    # disclosure control: primary cells, then their complements (one mechanism for all)
+    runs = {("outcome", n): main[n] for n in names}
+    runs.update({("check", c): e for c, e in done.items()})
+    periods = (int(p["period"].min()), int(p["period"].max()))
+    cells = _cells(study, periods, runs)
+    primary = cells.pop("primary")
+    hidden = disclosure.complementary(cells["values"], cells["identities"], primary,
+                                      min_cell=min_cell, counts=cells["counts"],
+                                      latent=cells["latent"], cost=cells["cost"])
+    secondary = hidden - primary
+
+    def fields(run: tuple[str, str]) -> frozenset[str]:
+        return frozenset(f for f, key in (("estimate", "est"), ("n_treated", "n_treated"),
+                                          ("n_control", "n_control"))
+                         if (key, run) in secondary)
+
+    robustness = []
+    for check, design, outcome, _, _ in checks:
+        if check in done:
+            robustness.append({"check": check,
+                               **_overall(done[check], min_cell, fields(("check", check)))})
+        else:
+            robustness.append({
+                "check": check, "outcome": outcome, "design": design, "estimate": None,
+                "std_error": None, "ci_lower": None, "ci_upper": None, "suppressed": False,
+                "n_treated": None, "n_control": None, "decimals": 3, "secondary": None,
+                "not_estimable": failed[check]})
+
+    first_run = ("outcome", names[0])
+    withheld: list[dict[str, str]] = []
+    sens = None
+    if rb.sensitivity and ("est", first_run) in hidden:  # nothing derived from a hidden one
+        withheld.append({"statistic": "sensitivity", "outcome": names[0]})
+    elif rb.sensitivity:
+        with log.step("robustness", check="sensitivity", outcome=names[0]):
+            sens = _e_value(first)
 
     progress("budget view")
     with log.step("budget"):
-        budget = _budget(study, main, min_cell)
+        budget, no_budget = _budget(study, main, hidden, secondary)
+    withheld += [{"statistic": "budget", "outcome": n} for n in no_budget]
 
-    ev = disclosure.event_table(first.event, min_cell)
+    times = first.event["event_time"].astype(int) if len(first.event) else []
+    ev = disclosure.event_table(
+        first.event, min_cell,
+        secondary={t for t in times if ("event", first_run, t) in secondary},
+        secondary_counts={t for t in times if ("event_n", first_run, t) in secondary})
     bal = None
     if first.balance is not None:
         b = first.balance.copy()
         small = b["n_treated"].map(lambda n: disclosure.is_small(n, min_cell))
         b.loc[small, ["smd_before", "smd_after"]] = np.nan
-        b["n_treated"] = b["n_treated"].map(lambda n: disclosure.count(n, min_cell))
+        gone = [("cohort_n", int(g)) in secondary for g in b["cohort"]]
+        b["n_treated"] = pd.Series(
+            [None if out else disclosure.count(n, min_cell)
+             for n, out in zip(b["n_treated"], gone, strict=True)], index=b.index, dtype=object)
+        b["secondary"] = pd.Series(["n_treated" if out else None for out in gone],
+                                   index=b.index, dtype=object)
         bal = _records(b)
     pretrend = first.pretrend if rb.pretrend_test else None
+    if pretrend is not None and any(("event", first_run, t) in hidden for t in times if t < 0):
+        pretrend = None  # the test would be computed from hidden pre-period estimates
+        withheld.append({"statistic": "pretrend_test", "outcome": names[0]})
+    spec = study.to_dict()
+    if study.data.folder is not None:  # as a path relative to the spec, never absolute
+        spec["data"]["folder"] = _relative(study.data.folder, study.path)
     results = {
         "effekt_version": effekt.__version__,
-        "spec": study.to_dict(),
+        "spec": spec,
         "data_fingerprint": prints,
         "estimand": first.estimand,
-        "main": _overall(first, min_cell),
-        "outcomes": [_overall(main[n], min_cell) for n in names],
+        "main": _overall(first, min_cell, fields(first_run)),
+        "outcomes": [_overall(main[n], min_cell, fields(("outcome", n))) for n in names],
         "event_study": _records(ev),
         "pretrend_test": pretrend,
-        "flow": [{"step": k, "n": disclosure.count(v, min_cell)} for k, v in first.flow],
+        "flow": [{"step": k, "n": None if ("flow", k) in secondary else
+                  disclosure.count(v, min_cell),
+                  "secondary": "n" if ("flow", k) in secondary else None}
+                 for k, v in first.flow],
         "balance": bal,
         "robustness": robustness,
         "sensitivity": sens,
         "budget": budget,
         "disclosure": {"min_cell": min_cell,
-                       "suppressed_estimates": int(ev["suppressed"].sum()) if len(ev) else 0},
+                       "suppressed_estimates": sum(  # by the primary rule
+                           disclosure.is_small(n, min_cell) for n in first.event["n_treated"]),
+                       "secondary_cells": len(secondary), "withheld": withheld},
         "warnings": log.disclosed(min_cell, _labels(p, study.anticipation)),
     }
     disclosure.check_no_identifiers(results, "results")
@@ -388,8 +617,23 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     return results
 
 
+def _relative(folder: Path, spec: Path) -> str:
+    """Return ``folder`` relative to the spec's folder, with ``/``; its name on another drive."""
+    try:
+        return Path(os.path.relpath(folder, Path(spec).resolve().parent)).as_posix()
+    except ValueError:
+        return folder.name
+
+
+def _protected(study: Study) -> dict[str, Path]:
+    """Return the paths a study's output may not be, hold or lie inside (the output rule)."""
+    protect = {f"the spec {study.path.name}": study.path}
+    if study.data.folder is not None:
+        protect["the study's data folder"] = study.data.folder
+    return protect
+
+
 def _write_outputs(folder: Path, study: Study, results: dict[str, Any]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(
         json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8")
@@ -427,15 +671,21 @@ def run_study(
 
     Writes ``report.html`` (self-contained), ``results.json``, ``tables/*.csv``, a copy of
     the spec (``spec.toml``) and ``resolved_spec.json`` (resolved spec, effekt version,
-    sha256 fingerprints of the input). All of it is written into a temporary folder beside
+    sha256 fingerprints of the input), and the manifest ``.effekt-output.json`` that marks
+    the folder as a study output. All of it is written into a temporary folder beside
     ``out`` and swapped in at the end: on failure ``out`` is left as it was.
+
+    ``out`` must be absent, empty or an earlier study output (holding only the files effekt
+    wrote there, which are replaced as a whole); it may not be, hold or lie inside the
+    study's data folder, nor be or hold the spec. Anything else is refused before the study
+    is estimated, and nothing is touched. There is no option to write into another folder.
 
     Parameters
     ----------
     spec : str, pathlib.Path or Study
         The spec file or a loaded spec.
     out : str or pathlib.Path
-        The output folder (replaced as a whole on success).
+        The output folder.
     progress : callable, optional
         Called with a short message before each long step (e.g. print to stderr).
 
@@ -444,39 +694,29 @@ def run_study(
     dict
         The results (as in ``results.json``).
 
+    Raises
+    ------
+    SpecError
+        A bad spec, or an ``out`` that the output rule refuses.
+
     Examples
     --------
     >>> import tempfile, pathlib, effekt
     >>> spec = pathlib.Path(effekt.__file__).parents[1] / "studies" / "holf.toml"
     >>> with tempfile.TemporaryDirectory() as d:
     ...     r = run_study(spec, pathlib.Path(d) / "holf")
-    ...     sorted(p.name for p in (pathlib.Path(d) / "holf").iterdir())
-    ['report.html', 'resolved_spec.json', 'results.json', 'spec.toml', 'tables']
+    ...     print(*sorted(p.name for p in (pathlib.Path(d) / "holf").iterdir()))
+    .effekt-output.json report.html resolved_spec.json results.json spec.toml tables
     """
     study = spec if isinstance(spec, Study) else load_spec(spec)
     say = progress or _quiet
-    target = Path(out)
+    protect = _protected(study)
+    check_output_folder(out, "study", protect=protect)  # refuse before the long run
     results = compute(study, say)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    old = None
-    try:
+    with output_folder(out, "study", protect=protect) as tmp:
         say("writing the report and results")
         _write_outputs(tmp, study, results)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".old"))
-            old.rmdir()
-            target.rename(old)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists() and not target.exists():
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    say(f"wrote {target}")
+    say(f"wrote {out}")
     return results
 
 

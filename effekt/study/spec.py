@@ -3,15 +3,16 @@
 A spec names its data (a folder of record tables, or the synthetic municipality), the
 population and unit, the exposure (pilot) and how cohorts are defined, the period, the
 outcomes, covariates, the design and its options, the robustness checks, the disclosure
-threshold, the report language and the seed. Every problem is a
-:class:`~effekt.errors.SpecError` naming the file, the key and the problem.
+threshold, the report language and the seed. Every problem of a spec is found in one
+reading and reported in one :class:`~effekt.errors.SpecError` naming the file and, for
+each problem, the key and what is wrong (a file that is not UTF-8 TOML is one problem).
 
 The keys (``?`` = optional, with its default)::
 
     title = "..."                       # str
     language = "nb"                     # ? "nb" | "en"
     seed = 20190701                     # int
-    min_cell = 5                        # ? int >= 1: disclosure threshold (units)
+    min_cell = 5                        # ? int >= 5: disclosure threshold (units)
     covariates = ["..."]                # ? columns of persons
 
     [data]                              # exactly one of folder / synthetic
@@ -53,6 +54,7 @@ The keys (``?`` = optional, with its default)::
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,7 @@ from typing import Any, Literal, get_args
 
 import pandas as pd
 
+from effekt._checks import raise_problems
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import SpecError
 
@@ -213,24 +216,31 @@ class Study:
 
 
 class _Reader:
-    """Typed access to one TOML table, with errors naming file and key."""
+    """Typed access to one TOML table; each problem, naming the key, goes to ``problems``.
 
-    def __init__(self, file: Path, table: dict[str, Any], prefix: str, allowed: set[str]):
-        self.file, self.table, self.prefix = file, table, prefix
-        unknown = sorted(set(table) - allowed)
-        if unknown:
-            self.fail(unknown[0], f"unknown key; allowed keys here: {', '.join(sorted(allowed))}")
+    Nothing is raised here: :func:`load_spec` collects every problem of the spec and raises
+    one :class:`~effekt.errors.SpecError` listing them all. A key that is missing or
+    invalid reads as its default (None when required), so that reading can go on.
+    """
+
+    def __init__(self, file: Path, table: dict[str, Any], prefix: str, allowed: set[str],
+                 problems: list[str]):
+        self.file, self.prefix, self.problems = file, prefix, problems
+        self.table = table if isinstance(table, dict) else {}
+        for name in sorted(set(self.table) - allowed):
+            self.fail(name, f"unknown key; allowed keys here: {', '.join(sorted(allowed))}")
 
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
     def fail(self, name: str, problem: str) -> None:
-        raise SpecError(f"{self.file.name}: {self.key(name)}: {problem}.")
+        self.problems.append(f"{self.key(name)}: {problem}.")
 
     def get(self, name: str, kind: str, default: Any = ..., choices: Any = None) -> Any:
         if name not in self.table:
             if default is ...:
                 self.fail(name, f"missing required key ({kind})")
+                return None
             return default
         value = self.table[name]
         ok = {
@@ -246,28 +256,40 @@ class _Reader:
         if not ok:
             want = {"window": "a list of two integers [first, last]"}.get(kind, f"a {kind}")
             self.fail(name, f"expected {want}, got {type(value).__name__} {value!r}")
+            return None if default is ... else default
         if choices is not None:
             allowed = get_args(choices) or tuple(choices)
             if value not in allowed:
                 self.fail(name, f"{value!r} is not one of {', '.join(map(repr, allowed))}")
+                return None if default is ... else default
+        return value
+
+    def integer(self, name: str, default: Any = ..., minimum: int | None = None) -> Any:
+        """Read an integer key, refused below ``minimum``."""
+        value = self.get(name, "int", default)
+        if value is not None and minimum is not None and value < minimum:
+            self.fail(name, f"must be an integer >= {minimum}, got {value}")
+            return None if default is ... else default
         return value
 
 
-def _table(reader: _Reader, name: str, required: bool = True) -> dict[str, Any]:
-    value = reader.get(name, "table", ... if required else {})
-    return value
+def _table(reader: _Reader, name: str, required: bool = True) -> dict[str, Any] | None:
+    """Return the table ``name`` ({} when optional and absent, None when missing or bad)."""
+    return reader.get(name, "table", ... if required else {})
 
 
-def _design(file: Path, raw: dict[str, Any]) -> Design:
+def _design(file: Path, raw: dict[str, Any], problems: list[str]) -> Design | None:
     kind = raw.get("type")
     if kind is None:
-        raise SpecError(f"{file.name}: design.type: missing required key (one of "
+        problems.append(f"design.type: missing required key (one of "
                         f"{', '.join(map(repr, get_args(DesignType)))}).")
-    if kind not in get_args(DesignType):
-        raise SpecError(f"{file.name}: design.type: unknown design {kind!r}; known designs: "
+        return None
+    if not isinstance(kind, str) or kind not in get_args(DesignType):
+        problems.append(f"design.type: unknown design {kind!r}; known designs: "
                         f"{', '.join(map(repr, get_args(DesignType)))}.")
+        return None
     spec = DESIGN_OPTIONS[kind]
-    r = _Reader(file, raw, "design.", {"type", *spec})
+    r = _Reader(file, raw, "design.", {"type", *spec}, problems)
     opts = []
     for name, (kind_text, default) in spec.items():
         if "|" in kind_text:
@@ -278,9 +300,14 @@ def _design(file: Path, raw: dict[str, Any]) -> Design:
         if kind_text == "int" and value is not None and name in ("n_boot", "pre_periods",
                                                                   "ratio") and value < 1:
             r.fail(name, f"must be an integer >= 1, got {value}")
+        if kind_text == "float" and value is not None and name == "caliper" and not (
+                math.isfinite(value) and value > 0):
+            r.fail(name, f"must be a positive number, got {value}")
         if name == "window" and value is not None:
             if not value[0] <= -1 <= value[1]:
                 r.fail(name, f"{value} must contain the reference event time -1")
+            elif value[0] == value[1]:
+                r.fail(name, f"{value} holds only the reference event time -1; widen it")
             value = tuple(value)
         opts.append((name, value))
     d = dict(opts)
@@ -291,17 +318,19 @@ def _design(file: Path, raw: dict[str, Any]) -> Design:
     return Design(type=kind, options=tuple(opts))
 
 
-def _outcomes(file: Path, raw: Any) -> tuple[Outcome, ...]:
+def _outcomes(file: Path, raw: Any, problems: list[str]) -> tuple[Outcome, ...]:
     if not isinstance(raw, list) or not raw or not all(isinstance(o, dict) for o in raw):
-        raise SpecError(f"{file.name}: outcomes: expected one or more [[outcomes]] tables, "
-                        f"got {raw!r}.")
+        problems.append(f"outcomes: expected one or more [[outcomes]] tables, got {raw!r}.")
+        return ()
     out = []
     for k, item in enumerate(raw):
-        r = _Reader(file, item, f"outcomes[{k}].", {"name", "aggregation", "cost_per_unit"})
+        r = _Reader(file, item, f"outcomes[{k}].", {"name", "aggregation", "cost_per_unit"},
+                    problems)
         name = r.get("name", "str")
-        agg = r.get("aggregation", "str", "sum" if name.startswith("cost_") else "mean",
+        is_cost = name is not None and name.startswith("cost_")
+        agg = r.get("aggregation", "str", "sum" if is_cost else "mean",
                     choices=OutcomeAggregation)
-        if name.startswith("cost_") and agg != "sum":
+        if is_cost and agg != "sum":
             r.fail("aggregation", "cost_<sector> outcomes are sums of service costs; use 'sum'")
         costs = r.get("cost_per_unit", "table", {})
         pairs = []
@@ -310,42 +339,57 @@ def _outcomes(file: Path, raw: Any) -> tuple[Outcome, ...]:
                 key = resolve_sector(sector, where="cost_per_unit key")
             except SpecError as exc:
                 r.fail(f"cost_per_unit.{sector}", str(exc).rstrip("."))
-            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    math.isfinite(value)):
                 r.fail(f"cost_per_unit.{sector}", f"expected a number (NOK), got {value!r}")
+                continue
             pairs.append((key, float(value)))
-        out.append(Outcome(name=name, aggregation=agg, cost_per_unit=tuple(sorted(pairs))))
+        if name is not None:
+            out.append(Outcome(name=name, aggregation=agg, cost_per_unit=tuple(sorted(pairs))))
     names = [o.name for o in out]
     if len(set(names)) != len(names):
-        raise SpecError(f"{file.name}: outcomes: an outcome is named twice ({names}).")
+        problems.append(f"outcomes: an outcome is named twice ({names}).")
     return tuple(out)
 
 
-def _data(file: Path, raw: dict[str, Any]) -> DataSource:
-    r = _Reader(file, raw, "data.", {"folder", "synthetic"})
-    if ("folder" in raw) == ("synthetic" in raw):
+def _data(file: Path, raw: dict[str, Any], problems: list[str]) -> DataSource | None:
+    r = _Reader(file, raw, "data.", {"folder", "synthetic"}, problems)
+    if ("folder" in r.table) == ("synthetic" in r.table):
         r.fail("folder", "give exactly one of data.folder and data.synthetic")
-    if "folder" in raw:
+        return None
+    if "folder" in r.table:
         text = r.get("folder", "str")
+        if text is None:
+            return None
         folder = (file.parent / text).resolve()
         if not folder.is_dir():
             r.fail("folder", f"folder {text!r} does not exist (paths are relative to the "
                              f"spec file)")
+            return None
         return DataSource(folder=folder, folder_text=text)
-    syn = _Reader(file, r.get("synthetic", "table"), "data.synthetic.", {"seed", "scale"})
-    seed = syn.get("seed", "int")
-    scale = float(syn.get("scale", "float"))
-    if not 0 < scale <= 4:
+    syn = _Reader(file, r.get("synthetic", "table", {}), "data.synthetic.",
+                  {"seed", "scale"}, problems)
+    seed = syn.integer("seed", minimum=0)
+    scale = syn.get("scale", "float")
+    if scale is not None and not 0 < scale <= 4:
         syn.fail("scale", f"must be in (0, 4], got {scale}")
-    return DataSource(synthetic_seed=seed, synthetic_scale=scale)
+        scale = None
+    if seed is None or scale is None:
+        return None
+    return DataSource(synthetic_seed=seed, synthetic_scale=float(scale))
 
 
 def _date(r: _Reader, name: str) -> str | None:
     value = r.get(name, "str", None)
     if value is not None:
         try:
-            pd.Timestamp(value)
-        except ValueError:
+            ok = not pd.isna(pd.Timestamp(value))
+        except (ValueError, OverflowError):
+            ok = False
+        if not ok:
             r.fail(name, f"{value!r} is not a date; write e.g. '2016-01-01'")
+            return None
     return value
 
 
@@ -368,7 +412,10 @@ def load_spec(path: str | Path) -> Study:
     Raises
     ------
     SpecError
-        Naming the file, the key and the problem.
+        Naming the file and listing every problem found, each with its key: one
+        ``"{file}: {key}: {problem}."`` or ``"{file}: N problems:"`` and one line per
+        problem. A file that does not exist, is a folder, is not UTF-8 or not TOML is
+        refused first, alone.
 
     Examples
     --------
@@ -380,42 +427,44 @@ def load_spec(path: str | Path) -> Study:
     ('matched_did', 'family', 'social_assistance_months')
     """
     file = Path(path)
-    if not file.is_file():
-        raise SpecError(f"{file}: the spec file does not exist.")
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{file.name}: not valid TOML: {exc}.") from exc
+    raw = _parse(file)
+    problems: list[str] = []
     top = _Reader(file, raw, "", {"title", "language", "seed", "min_cell", "covariates", "data",
                                   "population", "exposure", "outcomes", "design", "robustness",
-                                  "budget"})
+                                  "budget"}, problems)
     title = top.get("title", "str")
-    seed = top.get("seed", "int")
+    seed = top.integer("seed", minimum=0)
     language = top.get("language", "str", "nb", choices=Language)
     min_cell = top.get("min_cell", "int", 5)
-    if min_cell < 1:
-        top.fail("min_cell", f"must be an integer >= 1, got {min_cell}")
+    if min_cell < 5:  # the municipality's floor: a spec may be stricter, never laxer
+        top.fail("min_cell", f"must be an integer >= 5 (the disclosure floor), got {min_cell}")
     covariates = tuple(top.get("covariates", "list[str]", []))
-    data = _data(file, _table(top, "data"))
-    pop = _Reader(file, _table(top, "population"), "population.",
-                  {"unit", "period", "start", "end"})
-    unit = pop.get("unit", "str", choices=Unit)
+    data_table = _table(top, "data")
+    data = None if data_table is None else _data(file, data_table, problems)
+    pop_table = _table(top, "population")
+    pop = _Reader(file, pop_table or {}, "population.", {"unit", "period", "start", "end"},
+                  problems)
+    unit = None if pop_table is None else pop.get("unit", "str", choices=Unit)
     period = pop.get("period", "str", "year", choices=PeriodKind)
     start, end = _date(pop, "start"), _date(pop, "end")
-    exp = _Reader(file, _table(top, "exposure"), "exposure.",
-                  {"pilot", "cohorts", "anticipation"})
-    pilot = exp.get("pilot", "str")
+    if start is not None and end is not None and pd.Timestamp(start) > pd.Timestamp(end):
+        pop.fail("end", f"{end!r} comes before start {start!r}")
+    exp_table = _table(top, "exposure")
+    exp = _Reader(file, exp_table or {}, "exposure.", {"pilot", "cohorts", "anticipation"},
+                  problems)
+    pilot = None if exp_table is None else exp.get("pilot", "str")
     cohorts = exp.get("cohorts", "str", "first_exposure", choices=CohortRule)
-    anticipation = exp.get("anticipation", "int", 0)
-    if anticipation < 0:
-        exp.fail("anticipation", f"must be >= 0, got {anticipation}")
+    anticipation = exp.integer("anticipation", 0, minimum=0)
     if "outcomes" not in raw:
         top.fail("outcomes", "missing required key (one or more [[outcomes]] tables)")
-    outcomes = _outcomes(file, raw["outcomes"])
-    design = _design(file, _table(top, "design"))
+        outcomes: tuple[Outcome, ...] = ()
+    else:
+        outcomes = _outcomes(file, raw["outcomes"], problems)
+    design_table = _table(top, "design")
+    design = _design(file, design_table, problems) if design_table is not None else None
     rob = _Reader(file, _table(top, "robustness", required=False), "robustness.",
                   {"pretrend_test", "alternative_control", "alternative_estimator",
-                   "placebo_outcome", "sensitivity"})
+                   "placebo_outcome", "sensitivity"}, problems)
     robustness = Robustness(
         pretrend_test=rob.get("pretrend_test", "bool", True),
         alternative_control=rob.get("alternative_control", "str", None,
@@ -425,20 +474,46 @@ def load_spec(path: str | Path) -> Study:
         placebo_outcome=rob.get("placebo_outcome", "str", None),
         sensitivity=rob.get("sensitivity", "bool", False),
     )
-    if robustness.alternative_control is not None and design.type != "staggered_did":
+    if (robustness.alternative_control is not None and design is not None
+            and design.type != "staggered_did"):
         rob.fail("alternative_control", "only the staggered_did design has a choice of "
                                         "control group")
     bud = _Reader(file, _table(top, "budget", required=False), "budget.",
-                  {"n_cases", "horizon", "beyond"})
+                  {"n_cases", "horizon", "beyond"}, problems)
     n_cases = bud.get("n_cases", "float", None)
-    horizon = bud.get("horizon", "int", 10)
-    if horizon < 1:
-        bud.fail("horizon", f"must be an integer >= 1, got {horizon}")
+    if n_cases is not None and not (math.isfinite(n_cases) and n_cases >= 0):
+        bud.fail("n_cases", f"must be a number >= 0, got {n_cases}")
+        n_cases = None
+    horizon = bud.integer("horizon", 10, minimum=1)
     budget = Budget(n_cases=None if n_cases is None else float(n_cases), horizon=horizon,
                     beyond=bud.get("beyond", "str", "zero", choices=Beyond))
+    raise_problems(problems, where=file.name)
     return Study(
         path=file, title=title, seed=seed, data=data, unit=unit, pilot=pilot,
         outcomes=outcomes, design=design, period=period, start=start, end=end,
         cohorts=cohorts, anticipation=anticipation, covariates=covariates,
         robustness=robustness, budget=budget, min_cell=min_cell, language=language,
     )
+
+
+def _parse(file: Path) -> dict[str, Any]:
+    """Read the spec file as UTF-8 TOML; a SpecError for anything else."""
+    if file.is_dir():
+        raise SpecError(f"{file}: is a folder, not a spec file (a .toml file).")
+    if not file.is_file():
+        raise SpecError(f"{file}: the spec file does not exist.")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"{file}: the spec file cannot be read ({exc.strerror}).") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{file.name}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); save "
+            "the spec as UTF-8 (most editors: 'Save with encoding', UTF-8)."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{file.name}: not valid TOML: {exc}.") from exc

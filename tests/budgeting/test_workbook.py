@@ -80,3 +80,38 @@ def test_workbook_errors_name_sheet_and_cell(tmp_path, edit, match):
     with pytest.raises(SpecError, match=match):
         run_workbook(src, tmp_path / "out.xlsx")
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_write_template_never_overwrites_unless_overwrite(tmp_path):
+    book = tmp_path / "assumptions.xlsx"
+    book.write_bytes(b"a filled-in workbook")
+    with pytest.raises(SpecError, match=r"^output file .*assumptions.xlsx exists; effekt "
+                                        r"replaces a file only when asked \(--force, or "
+                                        r"overwrite=True in Python\)"):
+        write_template(book)
+    assert book.read_bytes() == b"a filled-in workbook"
+    assert write_template(book, overwrite=True) == book
+    assert openpyxl.load_workbook(book).sheetnames[0] == "settings"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions.xlsx"]
+
+
+def test_run_workbook_checks_its_output_before_running(tmp_path, monkeypatch):
+    import effekt.budgeting.workbook as workbook
+
+    src = write_template(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"earlier results")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated before the output was checked")
+
+    monkeypatch.setattr(workbook, "simulate", refuse)
+    with pytest.raises(SpecError, match=r"output file .*out.xlsx exists"):
+        run_workbook(src, out)
+    (tmp_path / "folder.xlsx").mkdir()
+    with pytest.raises(SpecError, match=r"output file .*folder.xlsx is a folder"):
+        run_workbook(src, tmp_path / "folder.xlsx", overwrite=True)
+    assert out.read_bytes() == b"earlier results"
+    monkeypatch.undo()
+    assert run_workbook(src, out, seed=1, overwrite=True) == out
+    assert "allocation" in openpyxl.load_workbook(out).sheetnames

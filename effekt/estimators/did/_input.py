@@ -11,13 +11,16 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import (
-    check_columns,
+    check_clusters,
+    check_column_args,
+    check_finite,
     check_frame,
     check_no_missing,
     check_numeric,
     check_unique,
+    check_varies,
 )
-from effekt.errors import DataError
+from effekt.errors import DataError, NotEstimableError
 
 __all__ = ["codes", "event_times", "show", "validate"]
 
@@ -75,24 +78,52 @@ def validate(
     """Run the boundary checks shared by the estimators; return the cluster column.
 
     ``cluster`` defaults to ``unit``. With ``panel=True`` the rows must also be unique by
-    unit and period.
+    unit and period. Checked, before any work: the column names; a numeric, finite
+    outcome that is not constant; numeric, finite covariates and weights; 0/1 indicators;
+    no missing values; at least two clusters; with ``panel=True`` unique unit-period rows
+    and at least two periods.
     """
     binary = binary or {}
     covariates = list(covariates)
-    cluster = unit if cluster is None else cluster
     check_frame("df", df)
-    cols = [outcome, unit, time, *binary.values(), *covariates, cluster, weights, *extra]
-    check_columns(df, cols, table="df")
-    check_numeric(df, [outcome, *covariates] + ([weights] if weights else []), table="df")
+    check_column_args(df, {"outcome": outcome, "unit": unit, "time": time, **binary,
+                           "covariates": covariates, "cluster": cluster, "weights": weights,
+                           **({"cohort": extra[0]} if extra else {})})
+    cluster = unit if cluster is None else cluster
+    numeric = [outcome, *covariates] + ([weights] if weights else [])
+    check_numeric(df, numeric, table="df")
     for argument, column in binary.items():
         check_no_missing(df, [column], table="df")
         _check_binary(df, column, argument)
     needed = [outcome, unit, time, *covariates, cluster] + ([weights] if weights else [])
     check_no_missing(df, list(dict.fromkeys(needed)), table="df")
+    check_finite(df, numeric, table="df")
     _check_weights(df, weights)
+    check_varies(df, outcome)
+    check_clusters(df, cluster)
+    check_sortable(df, time, "time")
     if panel:
         check_unique(df, [unit, time], table="df")
+        periods = pd.unique(df[time])
+        if len(periods) < 2:
+            raise NotEstimableError(
+                f"time={time!r} has a single period ({show(periods)}): with one period the "
+                "period effects absorb the treatment and there is no before and after to "
+                "compare; give a panel with at least two periods."
+            )
     return cluster
+
+
+def check_sortable(df: pd.DataFrame, column: str, argument: str) -> None:
+    """Raise a DataError when ``column`` mixes kinds of values that cannot be ordered."""
+    try:
+        np.sort(pd.unique(df[column].dropna()))
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in df[column].dropna()})
+        raise DataError(
+            f"{argument}={column!r} mixes values of kinds {kinds}; periods must be all "
+            "numbers, all dates or all strings so that they can be ordered."
+        ) from None
 
 
 def codes(values: pd.Series) -> np.ndarray:
@@ -111,7 +142,8 @@ def event_times(df: pd.DataFrame, time: str, cohort: str, unit: str) -> np.ndarr
     unknown = [c for c in treated_cohorts if c not in position.index]
     if unknown:
         raise DataError(
-            f"cohort={cohort!r}: value(s) {show(sorted(unknown))} are not among the periods of "
+            f"cohort={cohort!r}: value(s) {show(sorted(unknown, key=str))} are not among the "
+            f"periods of "
             f"time={time!r} ({show(periods, 4)}); a cohort is the first treated period, "
             "0 or missing for never treated."
         )

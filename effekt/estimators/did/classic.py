@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_positive_int
+from effekt._checks import as_columns, check_positive_int, check_standard_error
 from effekt._docs import fill_doc
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators._linalg import demean_two_way, wls
@@ -58,7 +58,7 @@ def _least_squares(
 
 def _two_way_fit(
     df: pd.DataFrame, *, outcome: str, unit: str, time: str, exog: dict[str, np.ndarray],
-    cluster: str, weights: str | None,
+    cluster: str, weights: str | None, reason: str = "",
 ) -> tuple[np.ndarray, Covariance, int]:
     """Two-way fixed-effects least squares: the within transformation, then CR1.
 
@@ -66,14 +66,16 @@ def _two_way_fit(
     linearmodels' ``PanelOLS(entity_effects=True, time_effects=True).fit(
     cov_type="clustered", debiased=True, count_effects=False, group_debias=True)``: the
     CR1 factor ``G/(G-1) * (N-1)/(N-K)`` with K the non-absorbed regressors. Rows with
-    weight 0 carry no information and are left out.
+    weight 0 carry no information and are left out. ``reason`` says, when known, why the
+    regressors may be absorbed (added to the NotEstimableError).
     """
     w = None if weights is None else df[weights].to_numpy(dtype=float)
     rows = np.ones(len(df), dtype=bool) if w is None else w > 0
     x = np.column_stack(list(exog.values()))[rows]
     y = df[outcome].to_numpy(dtype=float)[rows]
     wr = None if w is None else w[rows]
-    z = demean_two_way(np.column_stack([y, x]), codes(df[unit])[rows], codes(df[time])[rows],
+    # codes of the rows kept: a unit (or period) whose every row has weight 0 is left out
+    z = demean_two_way(np.column_stack([y, x]), codes(df[unit][rows]), codes(df[time][rows]),
                        wr)
     xz = z[:, 1:]
     scale = np.linalg.norm(x, axis=0)
@@ -81,7 +83,8 @@ def _two_way_fit(
     if sv.min() <= 1e-9 * max(sv.max(), 1.0):
         raise NotEstimableError(
             f"two-way fixed effects regression is not estimable: the regressor(s) "
-            f"{list(exog)} are absorbed by (collinear with) the unit and period effects."
+            f"{list(exog)} are absorbed by (collinear with) the unit and period effects"
+            + (f": {reason}" if reason else ".")
         )
     coef, cov = _least_squares(z[:, 0], xz, clusters=df[cluster].to_numpy()[rows],
                                cluster=cluster, weights=wr,
@@ -140,8 +143,11 @@ def did_2x2(
     Raises
     ------
     DataError
-        Missing columns, a non-numeric outcome or covariate, ``treated``/``post``
-        not 0/1, missing values (with counts) or negative weights.
+        Missing or repeated columns, a non-numeric outcome or covariate, ``treated``/
+        ``post`` not 0/1, missing values (with counts), infinite values or negative weights.
+    NotEstimableError
+        A constant outcome, fewer than 2 clusters, a missing treated x post cell, or a
+        standard error of 0 (an outcome constant within the groups compared).
 
     Notes
     -----
@@ -161,7 +167,7 @@ def did_2x2(
     >>> bool(abs(res.estimate - 2.0) < 4 * res.std_error)
     True
     """
-    covs = as_list(covariates)
+    covs = as_columns("covariates", covariates)
     cluster = validate(df, outcome=outcome, unit=unit, time=time,
                        binary={"treated": treated, "post": post}, covariates=covs,
                        cluster=cluster, weights=weights)
@@ -187,6 +193,7 @@ def did_2x2(
     coef, cov = _least_squares(y, x, clusters=df[cluster].to_numpy(), cluster=cluster,
                                weights=w, what="difference-in-differences regression")
     se = np.sqrt(np.diag(cov.vcov))
+    check_standard_error(se[3], y, what=f"did_2x2 on {outcome!r}")
     table = coefficient_table(["const", "treated", "post", "treated:post", *covs], coef, se,
                               cov.df)
     return DiDResult(
@@ -257,10 +264,12 @@ def twfe(
     Raises
     ------
     DataError
-        Missing columns, non-numeric outcome, treatment not 0/1, missing values,
-        duplicate unit-time rows or negative weights.
+        Missing or repeated columns, non-numeric outcome, treatment not 0/1, missing or
+        infinite values, duplicate unit-time rows or negative weights.
     NotEstimableError
-        When the treatment is absorbed by the fixed effects.
+        A constant outcome, a single period, fewer than 2 clusters, no treated unit, a
+        treatment absorbed by the fixed effects (with the reason when there is no
+        never-treated unit), or a standard error of 0.
 
     Notes
     -----
@@ -285,13 +294,25 @@ def twfe(
                        binary={"treatment": treatment}, cluster=cluster, weights=weights,
                        panel=True)
     treat = df[treatment].astype(float)
-    first = df.loc[treat.to_numpy() == 1, [unit, time]].groupby(unit)[time].min()
+    if not treat.any():
+        raise NotEstimableError(f"treatment={treatment!r} is 0 in every row: no unit is ever "
+                                "treated.")
+    ever = treat.groupby(df[unit]).max()
+    # the first treated period of each treated unit, as a position among the sorted periods
+    period = pd.Series(codes(df[time]), index=df.index)
+    first = period[treat.to_numpy() == 1].groupby(df[unit][treat.to_numpy() == 1]).min()
     _warn_staggered(int(first.nunique()), "twfe")
+    reason = ""
+    if ever.all() and first.nunique() == 1:
+        reason = ("every unit is treated, all from the same period, so there is no never-"
+                  "treated or not-yet-treated unit to compare with and the treatment is "
+                  "collinear with the period effects; add never-treated units.")
     coef, cov, nobs = _two_way_fit(
         df, outcome=outcome, unit=unit, time=time, exog={treatment: treat.to_numpy()},
-        cluster=cluster, weights=weights,
+        cluster=cluster, weights=weights, reason=reason,
     )
     se = np.sqrt(np.diag(cov.vcov))
+    check_standard_error(se[0], df[outcome], what=f"twfe on {outcome!r}")
     table = coefficient_table([treatment], coef, se, cov.df)
     return DiDResult(
         outcome=outcome,
@@ -367,13 +388,16 @@ def event_study(
     Raises
     ------
     DataError
-        Missing columns, non-numeric outcome, missing values, duplicate unit-time
-        rows, cohorts that are not periods or vary within a unit, negative weights.
+        Missing or repeated columns, non-numeric outcome, missing or infinite values,
+        duplicate unit-time rows, cohorts that are not periods or vary within a unit,
+        periods of mixed kinds, negative weights.
     SpecError
         ``leads``/``lags`` not non-negative integers, or ``reference`` outside the window.
     NotEstimableError
-        No treated unit, or dummies collinear with the fixed effects (e.g. no
-        never-treated units and no binning: bin an endpoint or exclude one more period).
+        A constant outcome, a single period, fewer than 2 clusters, no treated unit,
+        ``leads``/``lags`` beyond the observed event times, dummies collinear with the
+        fixed effects (e.g. no never-treated units and no binning: bin an endpoint or
+        exclude one more period; the message says so), or every standard error 0.
 
     Examples
     --------
@@ -395,6 +419,13 @@ def event_study(
     e_min, e_max = int(np.nanmin(e)), int(np.nanmax(e))
     leads = -e_min if leads is None else check_positive_int("leads", leads, minimum=0)
     lags = e_max if lags is None else check_positive_int("lags", lags, minimum=0)
+    beyond = [f"{name}={v} (observed {lim})" for name, v, lim in
+              (("leads", leads, max(-e_min, 0)), ("lags", lags, max(e_max, 0))) if v > lim]
+    if beyond:
+        raise NotEstimableError(
+            f"{' and '.join(beyond)} reach beyond the observed event times ({e_min}..{e_max}); "
+            "no observations there: narrow leads/lags to observed ones."
+        )
     if not -leads <= reference <= lags:
         raise SpecError(
             f"reference={reference} lies outside the event-time window [{-leads}, {lags}]; "
@@ -411,9 +442,19 @@ def event_study(
         )
     n_cohorts = int(pd.Series(df[cohort].to_numpy()[treated_rows]).nunique())
     _warn_staggered(n_cohorts, "event_study")
+    reason = ""
+    if treated_rows.all():
+        reason = (f"there is no never-treated unit (cohort 0 or missing in {cohort!r}); with "
+                  "every unit treated eventually, unit and period effects and the event-time "
+                  "dummies are collinear unless an end of the window is binned (pass "
+                  "leads= or lags= inside the observed event times) or never-treated units "
+                  "are added.")
     coef, cov, nobs = _two_way_fit(
-        df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights
+        df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights,
+        reason=reason,
     )
+    check_standard_error(np.sqrt(np.diag(cov.vcov)), df[outcome],
+                         what=f"event_study on {outcome!r}", every=True)
     est = dict(zip(keep, coef, strict=True))
     se = dict(zip(keep, np.sqrt(np.diag(cov.vcov)), strict=True))
     grid = np.arange(-leads, lags + 1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from effekt._checks import check_level
 from effekt._docs import fill_doc
 from effekt.plotting import coefficient_plot, event_study_plot
 from effekt.results import EffectResults, effect_frame, figure_of, format_table, p_value
@@ -53,6 +54,9 @@ class _ClusteredRegression(EffectResults):
     cov_note: str = ""
     level: float = 0.95
     outcome: str = ""
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def inference(self) -> str:

@@ -52,14 +52,20 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import (
-    as_list,
+    as_columns,
     check_choice,
-    check_columns,
+    check_clusters,
+    check_column_args,
+    check_finite,
     check_frame,
+    check_integer,
+    check_level,
     check_no_missing,
     check_numeric,
     check_positive_int,
+    check_standard_error,
     check_unique,
+    check_varies,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.covariance import influence_vcov
@@ -73,9 +79,17 @@ MatchOutcome = Literal["levels", "mean_trend", "none"]
 
 def _check_panel(panel, outcome, unit, time, cohort, covs, cluster) -> np.ndarray:
     check_frame("panel", panel)
-    check_columns(panel, [outcome, unit, time, cohort, *covs, cluster], table="panel")
-    check_numeric(panel, [outcome, time], table="panel")
+    check_column_args(panel, {"outcome": outcome, "unit": unit, "time": time,
+                              "cohort": cohort, "covariates": covs, "cluster": cluster},
+                      table="panel")
+    check_numeric(panel, [outcome, time, cohort], table="panel")
     check_no_missing(panel, [outcome, unit, time, *covs], table="panel")
+    numeric = [c for c in covs if pd.api.types.is_numeric_dtype(panel[c])]
+    check_finite(panel, [outcome, time, cohort, *numeric], table="panel")
+    check_varies(panel, outcome, table="panel")
+    if cluster is not None:
+        check_no_missing(panel, [cluster], table="panel")
+        check_clusters(panel, cluster, table="panel")
     check_unique(panel, [unit, time], table="panel")
     times = np.sort(panel[time].unique())
     if not np.allclose(times, np.round(times)):
@@ -166,10 +180,13 @@ def matched_did(
     Raises
     ------
     DataError
-        Bad panel (unbalanced, missing values, non-integer time), no never-treated
-        units, or no treated cohort.
+        Bad panel (unbalanced, missing or infinite values, non-integer time), no
+        never-treated units, or no treated cohort.
+    SpecError
+        ``level`` outside (0, 1), a bad ``window`` or match option.
     NotEstimableError
-        No cohort has ``pre_periods`` periods before its start inside the panel.
+        A constant outcome, fewer than 2 clusters, no cohort with ``pre_periods`` periods
+        before its start inside the panel, or every standard error 0.
 
     References
     ----------
@@ -186,12 +203,23 @@ def matched_did(
     >>> bool(abs(row["estimate"] - 2) < 4 * row["std_error"])
     True
     """
-    covs = as_list(covariates)
+    covs = as_columns("covariates", covariates)
     check_choice("match_outcome", match_outcome, MatchOutcome)
     pre_periods = check_positive_int("pre_periods", pre_periods)
+    level = check_level(level)
+    if window is not None:
+        if not isinstance(window, list | tuple) or len(window) != 2:
+            raise SpecError(f"window must be a pair (first, last) of event times, got "
+                            f"{window!r}.")
+        window = (check_integer("window[0]", window[0]), check_integer("window[1]", window[1]))
     if match_outcome == "none" and not covs:
         raise SpecError("match_outcome='none' needs covariates to match on.")
     times = _check_panel(panel, outcome, unit, time, cohort, covs, cluster)
+    if pre_periods >= len(times):
+        raise NotEstimableError(
+            f"pre_periods={pre_periods} needs more periods than the panel's {len(times)} "
+            f"({times.min()}-{times.max()}); lower pre_periods."
+        )
     opts = {"method": "mahalanobis", "ratio": 1, "replace": False, **match_options}
     for bad in ("treatment", "covariates", "formula", "estimand"):
         if bad in opts:
@@ -219,6 +247,9 @@ def matched_did(
     hi_e = int(times.max() - cohorts.min()) if window is None else int(window[1])
     if not lo_e <= -1 <= hi_e:
         raise SpecError(f"window={window!r} must contain the reference event time -1.")
+    if lo_e == hi_e:
+        raise SpecError(f"window={window!r} holds only the reference event time -1; widen "
+                        "it to include the event times to estimate.")
 
     stacks, matches, flow, skipped = [], {}, [], []
     for g in cohorts.astype(np.int64):
@@ -279,9 +310,17 @@ def matched_did(
         ids = stacked["unit"]
         cl = pd.factorize(ids if cluster == unit else units.loc[ids, cluster].to_numpy())[0]
         cluster_label = cluster
+    if int(cl.max()) + 1 < 2:
+        raise NotEstimableError(
+            f"the standard errors are clustered by {cluster_label}, and the matched sample "
+            "has a single cluster; cluster-robust standard errors need at least 2 clusters "
+            "(more matched pairs, or cluster= a column with more groups)."
+        )
     est, vcov, n_clusters, event_times, n_stacks = _event_study(
         stacked, wide, cl, lo_e, hi_e, times
     )
+    check_standard_error(np.sqrt(np.diag(vcov)), panel[outcome],
+                         what=f"matched_did on {outcome!r}", every=True)
     flow_df = pd.DataFrame(flow).set_index("cohort")
     total = flow_df.sum()
     total["controls"] = int(never.sum())
@@ -320,7 +359,9 @@ def _event_study(stacked, wide, cl, lo_e, hi_e, times):
     col = {int(t): k for k, t in enumerate(wide.columns)}
     d_all = stacked["treated"].to_numpy()
     w_all = stacked["weight"].to_numpy(dtype=float)
-    for e in range(lo_e, hi_e + 1):
+    g_lo, g_hi = int(stacked["stack"].min()), int(stacked["stack"].max())
+    # event times some stack observes: g + e within the panel
+    for e in range(max(lo_e, tmin - g_hi), min(hi_e, tmax - g_lo) + 1):
         if e == -1:
             continue
         ok = (g_all + e >= tmin) & (g_all + e <= tmax)
@@ -349,6 +390,11 @@ def _event_study(stacked, wide, cl, lo_e, hi_e, times):
         est.append(total)
         psi_cols.append(summed)
         n_stacks.append(int(np.unique(g).size))
+    if not psi_cols:
+        raise NotEstimableError(
+            f"no event time in the window [{lo_e}, {hi_e}] lies inside the panel "
+            f"({tmin}-{tmax}) for any cohort; widen the window."
+        )
     # each row holds one cluster's summed influence functions: G/(G-1) * sum_g psi_g psi_g'
     vcov = influence_vcov(np.column_stack(psi_cols)).vcov
     return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from effekt._checks import check_level
 from effekt.errors import SpecError
 from effekt.estimators.matching.results import MatchResult
 from effekt.plotting import event_study_plot
@@ -68,6 +69,9 @@ class MatchedDiDResult(EffectResults):
     level: float = 0.95
 
     label_columns = ("event_time",)
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def std_error(self) -> np.ndarray:

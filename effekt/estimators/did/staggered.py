@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import (
+    as_columns,
     as_list,
     check_choice,
-    check_columns,
+    check_clusters,
+    check_column_args,
+    check_finite,
     check_frame,
     check_no_missing,
     check_numeric,
     check_positive_int,
     check_unique,
+    check_varies,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError
 from effekt.estimators.did.aggregation import Aggregation
@@ -65,7 +69,11 @@ def _per_unit_constant(codes: np.ndarray, values: np.ndarray, n: int, what: str,
 def _sorted_codes(ids: np.ndarray) -> np.ndarray:
     """Codes 0..n-1 of ``ids`` in sorted order of the ids (hash factorize, then rank)."""
     codes, uniques = pd.factorize(ids)
-    order = np.argsort(np.asarray(uniques), kind="stable")
+    try:
+        order = np.argsort(np.asarray(uniques), kind="stable")
+    except TypeError:  # ids of mixed kinds (numbers and text): in order of their text
+        keys = [(type(u).__name__, str(u)) for u in np.asarray(uniques, dtype=object)]
+        order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes]
@@ -74,9 +82,16 @@ def _sorted_codes(ids: np.ndarray) -> np.ndarray:
 def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel,
              allow_unbalanced, cluster, weights):
     check_frame("df", df)
-    check_columns(df, [outcome, unit, time, cohort, *covs, cluster, weights], table="df")
-    check_numeric(df, [outcome, time, cohort, *covs, *as_list(weights)], table="df")
+    check_column_args(df, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
+                           "covariates": covs, "cluster": cluster, "weights": weights},
+                      optional=("covariates", "cluster", "weights", *(() if panel else ("unit",))))
+    numeric = [outcome, time, cohort, *covs, *as_list(weights)]
+    check_numeric(df, numeric, table="df")
     check_no_missing(df, [time, *covs, *as_list(weights), *as_list(cluster)], table="df")
+    check_finite(df, numeric, table="df")
+    check_varies(df, outcome)
+    if cluster is not None:
+        check_clusters(df, cluster)
     if panel:
         check_no_missing(df, [unit], table="df")
     notes = []
@@ -253,6 +268,14 @@ def att_gt(
         Cells, influence functions and analytic SEs; see ``.aggregate``, ``.bootstrap``,
         ``.pretrend_test``. Cells that cannot be estimated are NaN with an EffektWarning.
 
+    Raises
+    ------
+    DataError
+        Missing, repeated or non-numeric columns, missing or infinite values, cohorts
+        that are not periods, an unbalanced panel (unless allowed), no comparison units.
+    NotEstimableError
+        A constant outcome, or a ``cluster`` column with fewer than 2 clusters.
+
     Examples
     --------
     >>> from effekt.synthetic.examples import staggered_panel
@@ -266,7 +289,7 @@ def att_gt(
     check_choice("method", method, Method)
     check_choice("base_period", base_period, BasePeriod)
     anticipation = check_positive_int("anticipation", anticipation, minimum=0)
-    covs = as_list(covariates)
+    covs = as_columns("covariates", covariates)
     if panel and unit is None:
         raise DataError("unit must name the unit column when panel=True.")
     d = _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel,

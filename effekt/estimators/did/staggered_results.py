@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effekt._checks import check_choice
+from effekt._checks import check_choice, check_level
 from effekt.errors import EffektWarning, NotEstimableError
 from effekt.estimators.did.aggregation import Aggregation, aggregate_cells
 from effekt.estimators.inference import (
@@ -87,6 +87,9 @@ class AggregateResult(EffectResults):
     window: tuple = (None, None, None)
     covariance: np.ndarray | None = field(default=None, repr=False)
     nobs: int = 0
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def label_columns(self) -> tuple[str, ...]:
@@ -206,6 +209,9 @@ class GroupTimeResult(EffectResults):
     level: float = 0.95
 
     label_columns = ("group", "time")
+
+    def __post_init__(self) -> None:
+        check_level(self.level)
 
     @property
     def nobs(self) -> int:

@@ -45,12 +45,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from effekt._checks import (
-    as_list,
+    as_columns,
     check_choice,
-    check_columns,
+    check_column_args,
+    check_finite,
+    check_level,
     check_no_missing,
     check_numeric,
     check_positive_int,
+    check_standard_error,
+    check_varies,
 )
 from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators.matching.effect import EffectResult
@@ -127,7 +131,9 @@ def abadie_imbens(
     ------
     SpecError
         Matching without replacement, on a propensity score or other score, with
-        ``exact=`` or ``discard=``, or for the ATC.
+        ``exact=`` or ``discard=``, or for the ATC; ``level`` outside (0, 1).
+    NotEstimableError
+        A constant outcome or a standard error of 0.
 
     Examples
     --------
@@ -141,6 +147,10 @@ def abadie_imbens(
     """
     check_choice("variance", variance, AIVariance)
     j = check_positive_int("variance_neighbours", variance_neighbours)
+    level = check_level(level)
+    if not hasattr(matches, "pairs") or not hasattr(matches, "settings"):
+        raise SpecError(f"matches must be a MatchResult (from effekt.estimators.match), got "
+                        f"{type(matches).__name__}.")
     s = matches.settings
     problems = []
     if s["method"] not in ("nearest", "mahalanobis"):
@@ -168,9 +178,11 @@ def abadie_imbens(
         )
     src = matches.source
     t = src[matches.treatment].to_numpy(dtype=float).astype(int)
-    check_columns(src, [outcome])
-    check_numeric(src, [outcome])
-    check_no_missing(src, [outcome])
+    check_column_args(src, {"outcome": outcome}, table="the matched data")
+    check_numeric(src, [outcome], table="the matched data")
+    check_no_missing(src, [outcome], table="the matched data")
+    check_finite(src, [outcome], table="the matched data")
+    check_varies(src, outcome, table="the matched data")
     y = src[outcome].to_numpy(dtype=float)
     z = covariate_metric(
         covariate_design(src, matches.covariates).to_numpy(dtype=float), t, s["distance"]
@@ -185,8 +197,11 @@ def abadie_imbens(
     q = np.bincount(pj, weights=inv_m**2, minlength=n)
     treated = np.flatnonzero(m_i > 0)
     n1 = treated.size
+    if n1 < 2:
+        raise DataError("the Abadie-Imbens variance needs at least 2 matched treated units.")
     y0_hat = np.bincount(pi, weights=inv_m * y[pj], minlength=n)
-    bcovs = list(matches.covariates) if bias_covariates is None else as_list(bias_covariates)
+    bcovs = (list(matches.covariates) if bias_covariates is None
+             else as_columns("bias_covariates", bias_covariates))
     if bias_adjust:
         xb = covariate_design(src, bcovs).to_numpy(dtype=float)
         used = k > 0
@@ -206,8 +221,7 @@ def abadie_imbens(
         v = np.sum((effects - tau) ** 2) + np.sum((k**2 - q)[controls] * sigma2[controls])
     else:
         v = np.sum(sigma2[treated]) + np.sum(k[controls] ** 2 * sigma2[controls])
-    if n1 < 2:
-        raise DataError("the Abadie-Imbens variance needs at least 2 matched treated units.")
+    check_standard_error(np.sqrt(v) / n1, y, what=f"abadie_imbens on {outcome!r}")
     bc = "bias-corrected (AI 2011), " if bias_adjust else ""
     return EffectResult(
         term=matches.treatment,

@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_choice, check_columns, check_frame
+from effekt._checks import (
+    as_columns,
+    check_choice,
+    check_column_args,
+    check_frame,
+    check_numeric,
+)
 from effekt.errors import DataError, SpecError
 from effekt.estimators.matching.effect import ESTIMAND_WORDS
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
@@ -199,17 +205,18 @@ def balance(
         if treatment is None:
             raise SpecError("balance(df, ...) needs treatment=<0/1 column>.")
         check_choice("estimand", estimand, ("ATT", "ATC", "ATE"))
-        covs = as_list(covariates)
+        covs = as_columns("covariates", covariates)
         if weights is not None:
-            check_columns(df, [weights])
-            w = df[weights].to_numpy(dtype=float)
+            check_column_args(df, {"weights": weights}, table="result_or_df")
+            check_numeric(df, [weights], table="result_or_df")
+            w = df[weights].to_numpy(dtype=float, na_value=np.nan)
         else:
             w = np.ones(len(df))
         dist = None
     elif hasattr(result_or_df, "all_weights"):
         res = result_or_df
         df, treatment, estimand = res.source, res.treatment, res.estimand_code
-        covs = as_list(covariates) or list(res.covariates)
+        covs = as_columns("covariates", covariates) or list(res.covariates)
         w = res.all_weights.to_numpy(dtype=float)
         dist = res.distance_values
     else:

@@ -27,7 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from effekt._checks import check_columns, check_no_missing, check_numeric
+from effekt._checks import (
+    check_clusters,
+    check_column_args,
+    check_finite,
+    check_level,
+    check_no_missing,
+    check_numeric,
+    check_standard_error,
+    check_varies,
+)
 from effekt.estimators._linalg import wls
 from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design
@@ -91,6 +100,9 @@ class EffectResult(EffectResults):
 
     label_columns = ("term",)
 
+    def __post_init__(self) -> None:
+        check_level(self.level)
+
     @property
     def inference(self) -> str:
         """How the standard error was computed, in words (normal intervals)."""
@@ -153,9 +165,15 @@ def weighted_effect(
     clusters: list[str],
 ) -> EffectResult:
     """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect."""
-    check_columns(data, [outcome, *clusters])
-    check_numeric(data, [outcome])
-    check_no_missing(data, [outcome, *clusters])
+    check_column_args(data, {"outcome": outcome, "cluster": list(clusters)}, table="data",
+                      many=("cluster",))
+    check_numeric(data, [outcome], table="data")
+    check_no_missing(data, [outcome, *clusters], table="data")
+    check_finite(data, [outcome], table="data")
+    used = data[data[weights] > 0]
+    check_varies(used, outcome, table="the matched or weighted sample")
+    for c in clusters:
+        check_clusters(used, c, table="the matched or weighted sample")
     covs = list(covariates)
     parts = [np.ones(len(data)), data[treatment].to_numpy(dtype=float)]
     if covs:
@@ -172,6 +190,8 @@ def weighted_effect(
         clusters=[data[c].to_numpy() for c in clusters] or None,
         cluster_names=clusters or None,
     )
+    check_standard_error(np.sqrt(cov.vcov[1, 1]), used[outcome],
+                         what=f"the effect on {outcome!r}")
     t = data[treatment].to_numpy()
     return EffectResult(
         term=treatment,

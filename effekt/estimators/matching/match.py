@@ -25,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from effekt._checks import (
-    as_list,
+    as_columns,
     check_choice,
-    check_columns,
+    check_column_args,
     check_frame,
+    check_no_missing,
+    check_number,
     check_positive_int,
-    check_rng,
+    check_seed,
 )
 from effekt._docs import fill_doc
 from effekt.errors import DataError, EffektWarning, SpecError
@@ -167,8 +169,14 @@ def match(
     ------
     DataError
         For bad treatment or covariates (see :func:`~effekt.estimators.matching.propensity.
-        propensity`), a ratio larger than the control pool without replacement, or a
-        caliper that leaves no matches.
+        propensity`), or a caliper (or ``exact=``/``discard=``) that leaves no matches.
+
+    Warns
+    -----
+    EffektWarning
+        Without replacement, when the control pool (of some ``exact=`` stratum) is smaller
+        than ``ratio`` controls per treated unit, naming how many treated units got fewer
+        than ``ratio`` matches (as MatchIt warns).
 
     Examples
     --------
@@ -179,18 +187,28 @@ def match(
     True
     """
     check_frame("df", df)
+    if not df.index.is_unique:
+        dup = df.index[df.index.duplicated()].unique()[:3].tolist()
+        raise DataError(f"df has duplicated index labels (e.g. {dup}); match names the units "
+                        "of each pair by their index label, so they must be unique: pass "
+                        "df.reset_index(drop=True).")
     check_choice("method", method, MatchMethod)
     check_choice("discard", discard, Discard)
     check_choice("estimand", estimand, Estimand)
     if order is not None:
         check_choice("order", order, MatchOrder)
     ratio = check_positive_int("ratio", ratio)
-    rng = check_rng(seed)
+    rng = check_seed(seed)
+    caliper = check_number("caliper", caliper, low=0, low_open=True, allow_none=True)
+    for name, flag in (("replace", replace), ("std_caliper", std_caliper)):
+        if not isinstance(flag, bool | np.bool_):
+            raise SpecError(f"{name} must be True or False, got {flag!r}.")
     treatment, covs = resolve_spec(treatment, covariates, formula)
     t = treatment_indicator(df, treatment)
     design = covariate_design(df, covs)
-    exact_cols = as_list(exact)
-    check_columns(df, exact_cols)
+    exact_cols = as_columns("exact", exact)
+    check_column_args(df, {"exact": exact_cols})
+    check_no_missing(df, exact_cols, table="df")
     if method == "mahalanobis":
         distance = "mahalanobis"
     settings = {
@@ -221,25 +239,9 @@ def match(
     n_other = int(((focal == 0) & ~discarded).sum())
     n_focal = int(((focal == 1) & ~discarded).sum())
     names = ("treated", "control") if estimand == "ATT" else ("control", "treated")
-    if not replace and ratio > n_other:
-        raise DataError(
-            f"ratio={ratio} is larger than the {n_other} available {names[1]} units; without "
-            f"replacement each {names[0]} unit needs its own matches. Lower ratio or set "
-            "replace=True."
-        )
-    if not replace and ratio * n_focal > n_other:
-        warnings.warn(
-            f"only {n_other} {names[1]} units for {n_focal} {names[0]} units at "
-            f"ratio={ratio}; not all {names[0]} units will get {ratio} matches.",
-            EffektWarning,
-            stacklevel=2,
-        )
     cal = caliper
-    if caliper is not None:
-        if not np.isfinite(caliper) or caliper <= 0:
-            raise SpecError(f"caliper must be a positive number, got {caliper!r}.")
-        if std_caliper and score is not None:
-            cal = float(caliper * np.std(score, ddof=1))
+    if caliper is not None and std_caliper and score is not None:
+        cal = float(caliper * np.std(score, ddof=1))
     ord_how = order or ("largest" if score is not None else "data")
     if score is None:
         zall = nearest.covariate_metric(design.to_numpy(dtype=float), t, str(distance))
@@ -250,9 +252,11 @@ def match(
     groups = [np.arange(len(t))] if strata is None else [
         np.flatnonzero(strata == s) for s in range(strata.max() + 1)
     ]
+    pool_short = False  # some (stratum's) pool has fewer than ratio controls per treated unit
     for idx in groups:
         idx = idx[~discarded[idx]]
         fi, oi = idx[focal[idx] == 1], idx[focal[idx] == 0]
+        pool_short |= not replace and ratio * fi.size > oi.size
         if fi.size == 0 or oi.size == 0:
             continue
         ordr = _order(None if score is None else score[fi], fi.size, ord_how, rng)
@@ -270,10 +274,26 @@ def match(
     gap = np.concatenate(gaps) if gaps else np.array([])
     if pair_f.size == 0:
         why = f"caliper={caliper!r}" if caliper is not None else "the exact/discard settings"
+        if caliper is not None and cal != caliper:
+            why += f" standard deviations of the score ({cal:.4g} on the score)"
         raise DataError(
-            f"{why} leaves no matches: no treated unit has an eligible control. Widen the "
-            "caliper, relax exact=, or use discard='none'."
+            f"{why} leaves no matches: no {names[0]} unit has an eligible {names[1]} unit. "
+            "Widen the caliper, relax exact=, or use discard='none'."
         )
+    if pool_short:
+        got = np.bincount(pair_f, minlength=len(t))[(focal == 1) & ~discarded]
+        fewer, none = int((got < ratio).sum()), int((got == 0).sum())
+        if fewer:
+            where = " (in some exact= strata)" if exact_cols else ""
+            warnings.warn(
+                f"only {n_other} {names[1]} units for {n_focal} {names[0]} units at "
+                f"ratio={ratio} without replacement{where}; not all {names[0]} units will "
+                f"get {ratio} matches: {fewer} of the {n_focal} {names[0]} units got fewer "
+                f"than {ratio} ({none} got none). Lower ratio or set replace=True (MatchIt "
+                "warns alike).",
+                EffektWarning,
+                stacklevel=2,
+            )
     w = _pair_weights(len(t), pair_f, pair_o, int(focal.sum()))
     # subclasses numbered in the order the treated units got their first control
     first = pd.unique(pair_f)

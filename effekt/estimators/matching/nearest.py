@@ -64,6 +64,8 @@ def greedy_1d(
     out_g: list[float] = []
     active = [int(i) for i in order]
     for _ in range(ratio):
+        if not active:
+            break
         still = []
         for i in active:
             v = treated[i]
@@ -182,6 +184,8 @@ def mahalanobis_match(
     out_t, out_c, out_g = [], [], []
     active = [int(i) for i in order]
     for _ in range(ratio):
+        if not active or n_used == len(zc):
+            break
         still = []
         for i in active:
             if n_used == len(zc):

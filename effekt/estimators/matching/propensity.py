@@ -22,7 +22,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_choice, check_columns, check_frame
+from effekt._checks import (
+    as_columns,
+    check_choice,
+    check_column_args,
+    check_finite,
+    check_frame,
+)
 from effekt._docs import fill_doc
 from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators._linalg import binary_glm
@@ -76,7 +82,7 @@ def resolve_spec(
         return lhs, terms
     if treatment is None:
         raise SpecError("treatment is required (the name of a 0/1 column), or give formula=.")
-    covs = as_list(covariates)
+    covs = as_columns("covariates", covariates)
     if not covs:
         raise SpecError("covariates is empty; give at least one covariate column or a formula.")
     return treatment, covs
@@ -84,7 +90,7 @@ def resolve_spec(
 
 def treatment_indicator(df: pd.DataFrame, treatment: str) -> np.ndarray:
     """Check that ``df[treatment]`` is 0/1 (or boolean) with both values present."""
-    check_columns(df, [treatment])
+    check_column_args(df, {"treatment": treatment})
     col = df[treatment]
     n_missing = int(col.isna().sum())
     if n_missing:
@@ -124,7 +130,11 @@ def _levels(col: pd.Series) -> list:
     if isinstance(col.dtype, pd.CategoricalDtype):
         present = set(col.dropna().unique())
         return [c for c in col.cat.categories if c in present]
-    return sorted(col.dropna().unique())
+    values = col.dropna().unique()
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types (numbers and text): in order of their text
+        return sorted(values, key=lambda v: (str(type(v)), str(v)))
 
 
 def covariate_design(
@@ -135,7 +145,8 @@ def covariate_design(
     A non-numeric column (string, object, category) becomes one 0/1 column per level,
     named ``column + level`` (``race`` → ``raceblack``, ``racehispan``, ...); with
     ``drop_first=True`` the first level is dropped, as in an R model matrix. Boolean
-    columns become 0/1. Missing values and constant columns are errors.
+    columns become 0/1. Missing, infinite or huge (beyond 1e150) values and constant
+    columns are errors.
 
     Examples
     --------
@@ -145,7 +156,8 @@ def covariate_design(
     ['age', 'racehispan', 'racewhite']
     """
     covs = list(covariates)
-    check_columns(df, covs)
+    check_column_args(df, {"covariates": covs})
+    check_finite(df, [c for c in covs if not _is_categorical(df[c])], table="df")
     missing = [f"{c!r} ({int(n)} missing)" for c in covs if (n := df[c].isna().sum()) > 0]
     if missing:
         raise DataError(

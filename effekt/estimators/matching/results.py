@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_list, check_choice
+from effekt._checks import as_columns, check_choice
 from effekt.errors import SpecError
 from effekt.estimators.matching.abadie_imbens import abadie_imbens
 from effekt.estimators.matching.balance import balance
@@ -94,7 +94,7 @@ class ReweightedSample(ResultsBase):
             treatment=self.treatment,
             outcome=outcome,
             weights="weights",
-            covariates=as_list(covariates),
+            covariates=as_columns("covariates", covariates),
             estimand=self.estimand_code,
             se=se,
             clusters=clusters,

@@ -26,6 +26,8 @@ from effekt.errors import DataError, SpecError
 
 __all__ = ["coarsen", "stratum_match"]
 
+_MAX_BINS = 10_000
+
 
 def coarsen(
     x: pd.Series, cut: int | Sequence[float] | None = None
@@ -49,10 +51,19 @@ def coarsen(
         cut = math.ceil(math.log2(len(values)) + 1)
     if isinstance(cut, int | np.integer):
         n_bins = check_positive_int(f"cutpoints[{x.name!r}]", cut)
+        if n_bins > _MAX_BINS:
+            raise SpecError(f"cutpoints[{x.name!r}]={n_bins} bins; at most {_MAX_BINS} are "
+                            "allowed (more bins than units match nothing more).")
         lo, hi = values.min(), values.max()
         edges = np.linspace(lo, hi, n_bins + 1)[1:-1]
     else:
-        edges = np.sort(np.asarray(cut, dtype=float))
+        try:
+            edges = np.sort(np.asarray(cut, dtype=float))
+        except (TypeError, ValueError):
+            raise SpecError(f"cutpoints[{x.name!r}] must be a number of bins or a list of "
+                            f"cut points, got {cut!r}.") from None
+        if edges.ndim != 1 or not np.isfinite(edges).all():
+            raise SpecError(f"cutpoints[{x.name!r}] must be finite cut points, got {cut!r}.")
     return np.searchsorted(edges, values, side="left")
 
 

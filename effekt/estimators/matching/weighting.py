@@ -109,6 +109,11 @@ def entropy_weights(X: np.ndarray, target: np.ndarray, tol: float = 1e-10) -> np
     return p * len(X)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool)
+
+
 def _ipw(p: np.ndarray, t: np.ndarray, estimand: str) -> np.ndarray:
     if estimand == "ATT":
         return np.where(t == 1, 1.0, p / (1 - p))
@@ -208,7 +213,7 @@ def weights(
     check_choice("method", method, WeightMethod)
     check_choice("estimand", estimand, WeightEstimand)
     check_choice("model", model, PropensityModel)
-    if trim is not None and (method != "ipw" or not 0 < trim < 0.5):
+    if trim is not None and (method != "ipw" or not _is_number(trim) or not 0 < trim < 0.5):
         raise SpecError(f"trim must be in (0, 0.5) and only with method='ipw', got {trim!r}.")
     treatment, covs = resolve_spec(treatment, covariates, formula)
     t = treatment_indicator(df, treatment)

@@ -86,10 +86,15 @@ def test_collinear_covariates(data):
         propensity(data.assign(x2=2 * data["x"]), "t", ["x", "x2"])
 
 
-def test_ratio_larger_than_control_pool(data):
-    n_c = int((data["t"] == 0).sum())
-    with pytest.raises(DataError, match=f"ratio={n_c + 1} is larger than the {n_c} available"):
-        match(data, "t", ["x"], ratio=n_c + 1)
+def test_ratio_larger_than_control_pool_warns_like_matchit(data):
+    # MatchIt warns and matches what it can; so does effekt, naming the shortfall
+    n_c, n_t = int((data["t"] == 0).sum()), int(data["t"].sum())
+    with pytest.warns(EffektWarning, match=(
+            rf"only {n_c} control units for {n_t} treated units at ratio={n_c + 1} without "
+            rf"replacement; not all treated units will get {n_c + 1} matches: {n_t} of the "
+            rf"{n_t} treated units got fewer than {n_c + 1} \(0 got none\)")):
+        m = match(data, "t", ["x"], ratio=n_c + 1)
+    assert m.counts.loc["matched", "control"] == n_c
 
 
 def test_too_few_controls_warns(data):
@@ -111,7 +116,7 @@ def test_bad_options(data):
         match(data, "t", ["x"], distance="glm")
     with pytest.raises(SpecError, match="ratio must be an integer >= 1"):
         match(data, "t", ["x"], ratio=0)
-    with pytest.raises(SpecError, match="caliper must be a positive number"):
+    with pytest.raises(SpecError, match="caliper must be a finite number > 0, got -1"):
         match(data, "t", ["x"], caliper=-1)
     with pytest.raises(SpecError, match="estimand='ATE' is not available"):
         match(data, "t", ["x"], estimand="ATE")
