@@ -13,18 +13,31 @@ from typing import Any, get_args
 import numpy as np
 import pandas as pd
 
-from effekt.errors import DataError, SpecError
+from effekt.errors import DataError, NotEstimableError, SpecError
 
 __all__ = [
+    "LARGE",
+    "as_columns",
+    "as_list",
     "check_choice",
+    "check_clusters",
+    "check_column_args",
     "check_columns",
+    "check_finite",
     "check_frame",
+    "check_integer",
+    "check_level",
     "check_no_missing",
+    "check_number",
     "check_numeric",
     "check_positive_int",
+    "check_range",
     "check_rng",
+    "check_standard_error",
     "check_unique",
-    "as_list",
+    "check_unique_columns",
+    "check_varies",
+    "raise_problems",
 ]
 
 
@@ -124,34 +137,25 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """Turn ``seed`` (an int, a Generator or None) into a numpy Generator."""
+def check_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """Turn a seed (an integer >= 0, a Generator or None) into a numpy Generator.
+
+    Examples
+    --------
+    >>> bool(check_rng(1).integers(10) == check_rng(1).integers(10))
+    True
+    """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
+    integer = isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+    if seed is None or (integer and seed >= 0):
         return np.random.default_rng(seed)
-    raise SpecError(f"seed must be an int or a numpy.random.Generator, got {seed!r}.")
+    raise SpecError(f"{name} must be an integer >= 0 or a numpy.random.Generator, got "
+                    f"{seed!r}.")
 
 
 # ---------------------------------------------------------------------------------------
 # boundary checks of the estimators, budgeting, specs and workbooks (issue 10)
-
-from effekt.errors import NotEstimableError  # noqa: E402
-
-__all__ += [
-    "LARGE",
-    "check_clusters",
-    "check_column_args",
-    "check_finite",
-    "check_integer",
-    "check_level",
-    "check_number",
-    "check_range",
-    "check_seed",
-    "check_standard_error",
-    "check_varies",
-    "raise_problems",
-]
 
 LARGE = 1e150
 """Largest magnitude accepted for a number: its square (1e300) still fits a float64."""
@@ -255,26 +259,6 @@ def check_integer(
         raise SpecError(f"{name} must be an integer{' ' + bounds if bounds else ''}, "
                         f"got {value!r}.")
     return int(value)
-
-
-def check_seed(seed: Any, name: str = "seed") -> np.random.Generator:
-    """Turn a seed (a non-negative int, a Generator or None) into a numpy Generator.
-
-    Unlike :func:`check_rng` it refuses negative integers (numpy's ``ValueError``).
-
-    Examples
-    --------
-    >>> bool(check_seed(1).integers(10) == check_seed(1).integers(10))
-    True
-    """
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
-        raise SpecError(f"{name} must be an integer >= 0 or a numpy.random.Generator, "
-                        f"got {seed!r}.")
-    try:
-        return check_rng(seed)
-    except SpecError:
-        raise SpecError(f"{name} must be an integer >= 0 or a numpy.random.Generator, got "
-                        f"{seed!r}.") from None
 
 
 _OPTIONAL = ("covariates", "cluster", "weights", "exact", "case_mix", "bias_covariates")

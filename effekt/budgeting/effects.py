@@ -30,7 +30,7 @@ from effekt._checks import (
     check_number,
     check_numeric,
     check_positive_int,
-    check_seed,
+    check_rng,
     check_unique_columns,
 )
 from effekt.budgeting.sectors import resolve_sector
@@ -115,7 +115,7 @@ class EffectStream:
         if n * self.horizon * max(len(self.sectors), 1) > 5e8:
             raise SpecError(f"n={n} draws of {self.horizon} years would hold more than 5e8 "
                             "numbers in memory; lower n.")
-        rng = check_seed(seed)
+        rng = check_rng(seed)
         z = rng.standard_normal((n, self.horizon))
         if self.cov is not None:  # jointly normal across years (a symmetric square root)
             vals, vecs = np.linalg.eigh(self.cov)

@@ -38,7 +38,7 @@ from effekt._checks import (
     check_numeric,
     check_positive_int,
     check_range,
-    check_seed,
+    check_rng,
     check_unique_columns,
 )
 from effekt.budgeting.catalogue import Catalogue
@@ -315,7 +315,7 @@ def example_model(
     sectors = [resolve_sector(s_, where="sectors") for s_ in as_columns("sectors", sectors)]
     if not sectors:
         raise SpecError("sectors is empty; give at least one sector.")
-    rng = check_seed(seed)
+    rng = check_rng(seed)
     new = rng.uniform(5, 200, n_types)
     growth = 1.0 + 0.014 * np.arange(years)  # Bærum grows ~1,750 a year on 126,347 (1.4 %)
     share = rng.dirichlet(np.ones(len(sectors)), n_types)
@@ -478,7 +478,7 @@ def simulate(
         raise SpecError(f"draws={draws} is too many for {n_years} years and "
                         f"{len(model.sectors)} sectors (more than {_MAX_CELLS:g} numbers in "
                         "memory); lower draws.")
-    rng = check_seed(seed)
+    rng = check_rng(seed)
     nt = len(model.types)
     inc = _lognormal(rng, model.incidence_cv, (draws, nt))
     dur = model.mean_duration[None, :] * _lognormal(rng, model.duration_cv, (draws, nt))

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from scipy import sparse, stats
 
-from effekt._checks import check_choice, check_positive_int, check_seed
+from effekt._checks import check_choice, check_positive_int, check_rng
 from effekt.errors import NotEstimableError, SpecError
 
 __all__ = [
@@ -153,7 +153,7 @@ class InfluenceBasis:
         if n_boot * self.size > 5e8:
             raise SpecError(f"n_boot={n_boot} draws of {self.size} estimates would hold more "
                             "than 5e8 numbers in memory; lower n_boot.")
-        rng = check_seed(seed)
+        rng = check_rng(seed)
         check_choice("weights", kind, BootWeights)
         if self.cluster is not None:
             rows = self._collapsed()

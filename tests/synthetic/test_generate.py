@@ -348,3 +348,13 @@ def test_full_scale_is_fast_and_calibrated():
     sa = o[(o.outcome == "social_assistance_months") & (o.value > 0)].merge(p)
     per_year = sa.groupby(sa.date.dt.year)["family_id"].nunique()
     assert per_year.between(240, 380).all()  # about 300 families (status report 2)
+
+
+def test_negative_seed_is_refused_before_any_work():
+    import pytest
+
+    from effekt.errors import SpecError
+    from effekt.synthetic import generate
+
+    with pytest.raises(SpecError, match=r"seed must be an integer >= 0 .* got -1"):
+        generate(seed=-1, scale=0.01)

@@ -32,7 +32,7 @@ from effekt._checks import (
     check_no_missing,
     check_number,
     check_positive_int,
-    check_seed,
+    check_rng,
 )
 from effekt._docs import fill_doc
 from effekt.errors import DataError, EffektWarning, SpecError
@@ -198,7 +198,7 @@ def match(
     if order is not None:
         check_choice("order", order, MatchOrder)
     ratio = check_positive_int("ratio", ratio)
-    rng = check_seed(seed)
+    rng = check_rng(seed)
     caliper = check_number("caliper", caliper, low=0, low_open=True, allow_none=True)
     for name, flag in (("replace", replace), ("std_caliper", std_caliper)):
         if not isinstance(flag, bool | np.bool_):
