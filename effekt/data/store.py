@@ -94,24 +94,13 @@ class RecordStore:
 
     Examples
     --------
-    >>> import pandas as pd
     >>> from effekt.data import RecordStore
-    >>> persons = pd.DataFrame({"person_id": [1, 2], "family_id": [10, 10],
-    ...                         "birth_year": [1990, 2015], "sex": ["f", "m"],
-    ...                         "district": ["Sandvika", "Sandvika"]})
-    >>> measures = pd.DataFrame({"measure_id": [1], "name": ["Helsestasjon"],
-    ...                          "sector": ["helse_sosial"], "unit": ["hour"],
-    ...                          "unit_cost_nok": [900.0], "target_group": [None]})
-    >>> events = pd.DataFrame({"person_id": [2], "measure_id": [1],
-    ...                        "start_date": pd.to_datetime(["2020-03-01"]),
-    ...                        "end_date": pd.to_datetime(["2020-03-01"]),
-    ...                        "units": [2.0], "cost_nok": [1800.0], "provider_id": [None]})
-    >>> store = RecordStore.from_frames(persons=persons, measures=measures,
-    ...                                 service_events=events)
+    >>> from effekt.synthetic.examples import record_tables
+    >>> store = RecordStore.from_frames(**record_tables())
     >>> store.tables
     ('persons', 'measures', 'service_events')
     >>> int(store.table("service_events").cost_nok.sum().to_pandas())
-    1800
+    2700
     """
 
     def __init__(self, con: Any, names: tuple[str, ...] | list[str]) -> None:
@@ -355,20 +344,11 @@ class RecordStore:
 
         Examples
         --------
-        >>> import pandas as pd
         >>> from effekt.data import RecordStore
-        >>> persons = pd.DataFrame({"person_id": [1, 2], "family_id": [10, 10],
-        ...                         "birth_year": [1990, 2015], "sex": ["f", "m"],
-        ...                         "district": ["Sandvika", "Sandvika"]})
-        >>> measures = pd.DataFrame({"measure_id": [1], "name": ["Helsestasjon"],
-        ...                          "sector": ["helse_sosial"], "unit": ["hour"],
-        ...                          "unit_cost_nok": [900.0], "target_group": [None]})
-        >>> events = pd.DataFrame({"person_id": [1, 2], "measure_id": [1, 1],
-        ...                        "start_date": pd.to_datetime(["2020-03-01", "2020-04-01"]),
-        ...                        "end_date": pd.to_datetime(["2020-03-01", "2020-04-01"]),
-        ...                        "units": [2.0, 1.0], "cost_nok": [1800.0, -900.0],
-        ...                        "provider_id": [None, None]})
-        >>> store = RecordStore.from_frames(persons, measures, events, validate=False)
+        >>> from effekt.synthetic.examples import record_tables
+        >>> tables = record_tables()
+        >>> tables["service_events"].loc[1, "cost_nok"] = -900.0
+        >>> store = RecordStore.from_frames(**tables, validate=False)
         >>> try:
         ...     store.validate()
         ... except ValueError as err:

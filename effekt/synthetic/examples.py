@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cross_section", "staggered_panel", "two_period"]
+__all__ = ["cross_section", "record_tables", "staggered_panel", "two_period"]
 
 
 def cross_section(
@@ -97,3 +97,28 @@ def staggered_panel(
     df["x"] = np.repeat(rng.normal(size=n_units), periods)
     df["y"] = df["x"] + 0.1 * df["t"] + effect * df["d"] + rng.normal(size=len(df))
     return df
+
+
+def record_tables() -> dict[str, pd.DataFrame]:
+    """Make the smallest valid record tables: two persons, one measure, two service events.
+
+    Keys ``persons``, ``measures`` and ``service_events``, for
+    ``RecordStore.from_frames(**record_tables())``. The events cost 1,800 NOK (person 1,
+    March 2020) and 900 NOK (person 2, April 2020).
+
+    Examples
+    --------
+    >>> sorted(record_tables())
+    ['measures', 'persons', 'service_events']
+    """
+    persons = pd.DataFrame({"person_id": [1, 2], "family_id": [10, 10],
+                            "birth_year": [1990, 2015], "sex": ["f", "m"],
+                            "district": ["Sandvika", "Sandvika"]})
+    measures = pd.DataFrame({"measure_id": [1], "name": ["Helsestasjon"],
+                             "sector": ["helse_sosial"], "unit": ["hour"],
+                             "unit_cost_nok": [900.0], "target_group": [None]})
+    dates = pd.to_datetime(["2020-03-01", "2020-04-01"])
+    events = pd.DataFrame({"person_id": [1, 2], "measure_id": [1, 1], "start_date": dates,
+                           "end_date": dates, "units": [2.0, 1.0], "cost_nok": [1800.0, 900.0],
+                           "provider_id": [None, None]})
+    return {"persons": persons, "measures": measures, "service_events": events}
