@@ -44,6 +44,16 @@ class Estimate:
     pretrend: dict[str, float] | None = None
     balance: pd.DataFrame | None = None  # cohort, covariate, smd_before, smd_after, n_treated
     outcome_sd: float = float("nan")  # pre-period SD of the outcome among treated units
+    #: covariance of the event-time estimates, labelled by event time (index and columns),
+    #: scaled to their shown standard errors; None for a design without event times
+    event_vcov: pd.DataFrame | None = None
+    n_clusters: int | None = None  # clusters of the standard errors (None: units)
+    p_value: float = float("nan")  # of the overall estimate, two-sided
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.p_value) and self.std_error > 0:
+            z = abs(self.estimate) / self.std_error
+            object.__setattr__(self, "p_value", float(2 * stats.norm.sf(z)))
 
 
 def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarray:
@@ -63,6 +73,25 @@ def _cohorts(panel: pd.DataFrame, unit: str, anticipation: int) -> pd.DataFrame:
 def _outcome_sd(d: pd.DataFrame, y: str) -> float:
     pre = d[(d["cohort"] > 0) & (d["period"] < d["cohort"])][y].dropna()
     return float(pre.std()) if len(pre) > 1 else float("nan")
+
+
+def _event_vcov(ev: pd.DataFrame, vcov: pd.DataFrame) -> pd.DataFrame:
+    """Return the covariance of ``ev``'s estimates, labelled by event time.
+
+    The correlation is that of ``vcov`` (the estimator's analytic covariance, labelled by
+    event time); the variances are the squared standard errors shown in ``ev`` (under a
+    bootstrap these differ from ``vcov``'s diagonal).
+    """
+    t = ev["event_time"].astype(int).tolist()
+    v = vcov.copy()
+    v.index, v.columns = v.index.astype(int), v.columns.astype(int)
+    v = v.loc[t, t].to_numpy(dtype=float)
+    sd = np.sqrt(np.clip(np.diag(v), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(np.outer(sd, sd) > 0, v / np.outer(sd, sd), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    se = ev["std_error"].to_numpy(dtype=float)
+    return pd.DataFrame(corr * np.outer(se, se), index=t, columns=t)
 
 
 def _wald(est: np.ndarray, vcov: np.ndarray) -> dict[str, float] | None:
@@ -119,7 +148,8 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
         estimate=float(agg.overall_att), std_error=float(agg.overall_se), ci_lower=float(lo),
         ci_upper=float(hi), n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
         event=ev[_EVENT_COLUMNS], flow=tuple(flow), pretrend=pretrend,
-        outcome_sd=_outcome_sd(d, y),
+        outcome_sd=_outcome_sd(d, y), event_vcov=_event_vcov(ev, agg.vcov),
+        n_clusters=_n_clusters(d, opts),
     )
 
 
@@ -172,7 +202,8 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
         f"times >= 0 ({r.estimand})", estimate=est, std_error=se, ci_lower=lo, ci_upper=hi,
         n_treated=int(total["matched"]), n_control=int(total["controls_used"]),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True), flow=tuple(flow), pretrend=pretrend,
-        balance=bal, outcome_sd=_outcome_sd(d, y),
+        balance=bal, outcome_sd=_outcome_sd(d, y), event_vcov=_event_vcov(ev, r.vcov),
+        n_clusters=int(r.n_clusters),
     )
 
 
@@ -223,7 +254,13 @@ def _did2x2(panel, unit, y, covs, opts, seed, window) -> Estimate:
         f"{opts['pre_period']} (2x2 difference-in-differences)",
         r.to_frame().iloc[0], flow,
         float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
+        n_clusters=_n_clusters(cross, opts),
     )
+
+
+def _n_clusters(data: pd.DataFrame, opts: dict[str, Any]) -> int | None:
+    """Return the number of clusters of the standard errors (None: clustered by unit)."""
+    return int(data[opts["cluster"]].nunique()) if opts.get("cluster") else None
 
 
 def _one_effect(design: str, y: str, estimand: str, row: pd.Series, flow: list,
@@ -241,6 +278,8 @@ def _one_effect(design: str, y: str, estimand: str, row: pd.Series, flow: list,
         n_control=counts.get("n_control", steps.get("controls")),
         event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         balance=counts.get("balance"), outcome_sd=outcome_sd,
+        p_value=float(row["p_value"]) if "p_value" in row else float("nan"),
+        n_clusters=counts.get("n_clusters"),
     )
 
 
@@ -278,6 +317,7 @@ def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
         "comparison)",
         r.to_frame().iloc[-1], flow,
         float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
+        n_clusters=_n_clusters(cross, opts),
     )
 
 
@@ -319,6 +359,8 @@ def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
         n_control=int(d.loc[d["cohort"] == 0, unit].nunique()),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True),
         flow=(("treated", n_t),), outcome_sd=_outcome_sd(d, y),
+        event_vcov=_event_vcov(ev, r.vcov),
+        n_clusters=_n_clusters(d, opts),
     )
 
 

@@ -35,8 +35,10 @@ from effekt.data import RecordStore, panel, sector_columns
 from effekt.errors import DataError, EffektError, EffektWarning, SpecError
 from effekt.estimators import e_value
 from effekt.reports import disclosure, render_report
+from effekt.study import population as pop
+from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
 from effekt.study.designs import Estimate, estimate
-from effekt.study.spec import Study, load_spec
+from effekt.study.spec import Outcome, Study, load_spec
 from effekt.synthetic import generate
 
 __all__ = ["check_study", "compute", "run_study"]
@@ -75,7 +77,8 @@ def open_data(study: Study) -> tuple[RecordStore, dict[str, str]]:
         files = sorted(p for p in folder.iterdir() if p.suffix in (".parquet", ".csv"))
         prints = {p.name: _sha256(p) for p in files}
         return RecordStore.open(folder), prints
-    m = generate(seed=study.data.synthetic_seed, scale=study.data.synthetic_scale)
+    m = generate(seed=study.data.synthetic_seed, scale=study.data.synthetic_scale,
+                 scenario=study.data.synthetic_scenario)
     prints = {name: _frame_digest(t) for name, t in sorted(m.tables.items())}
     tables = {k: v for k, v in m.tables.items()
               if k in ("persons", "measures", "service_events", "outcomes", "exposures",
@@ -106,6 +109,10 @@ def _names_in_data(study: Study, store: RecordStore) -> None:
         if c not in cols or c.endswith("_id"):
             raise SpecError(f"{file}: covariates[{k}]: {c!r} is not a covariate column of "
                             f"persons; columns: {', '.join(x for x in cols if x[-3:] != '_id')}.")
+    allowed = pop.allowed_columns(store)
+    pop.check_columns(study.where, allowed, "population.where", file)
+    for k, o in enumerate(study.outcomes):
+        pop.check_columns(o.where, allowed, f"outcomes[{k}].where", file)
     pilots = set()
     if store.has("exposures"):
         e = store.table("exposures")
@@ -162,12 +169,15 @@ def main_decimals(estimate: float) -> int:
     return 0 if abs(estimate) >= 100 else 3
 
 
-def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
-             ) -> dict[str, Any]:
+def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset(),
+             outcome: Outcome | None = None) -> dict[str, Any]:
     """Return one estimate's row as written.
 
     ``secondary`` names the fields (``estimate``, ``n_treated``, ``n_control``) hidden by
     secondary suppression: they are written as None and named in the row's ``secondary``.
+    With the ``outcome`` of the spec the row also says what the estimate measures
+    (``kind``, ``label``, ``sector``: docs/contracts.md) and how large an effect the
+    design could detect (``mde``, in the outcome's unit; None when the estimate is hidden).
     """
     hide = disclosure.is_small(e.n_treated, min_cell) or "estimate" in secondary
     dec = main_decimals(e.estimate)
@@ -176,8 +186,17 @@ def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
             for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
     counts = {k: None if k in secondary else disclosure.count(getattr(e, k), min_cell)
               for k in ("n_treated", "n_control")}
-    return {"outcome": e.outcome, "design": e.design, **vals, "decimals": dec,
-            "suppressed": hide, **counts, "secondary": _secondary(secondary)}
+    row = {"outcome": e.outcome, "design": e.design, **vals, "decimals": dec,
+           "p_value": None if hide or not math.isfinite(e.p_value) else e.p_value,
+           "suppressed": hide, **counts, "secondary": _secondary(secondary)}
+    if outcome is not None:
+        mde = None
+        if not hide and math.isfinite(e.std_error) and e.std_error > 0:
+            mde = {"value": round(minimum_detectable_effect(e.std_error), dec),
+                   "power": 0.8, "alpha": 0.05, "method": "analytic"}
+        row.update(kind=outcome.kind, label=dict(outcome.label) or None,
+                   sector=outcome.budget_sector, mde=mde)
+    return row
 
 
 def _secondary(fields: Any) -> str | None:
@@ -214,20 +233,31 @@ def _budget_years(e: Estimate, horizon: int, beyond: str) -> list[int | None]:
 
 
 def _budget(study: Study, main: dict[str, Estimate], hidden: set[Any],
-            secondary: set[Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Return the budget view's rows and the outcomes left out of it.
+            secondary: set[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                          list[str]]:
+    """Return the budget view's rows, the budget inputs and the outcomes left out of it.
+
+    The budget view holds every outcome with a budget sector (:attr:`Outcome.budget_sector`:
+    a ``cost_<sector>`` outcome, or an outcome with a ``price``). Its avoided cost in a
+    year is −effect × NOK per unit × cases (NOK per unit is 1 for a cost outcome): positive
+    when the sector saves money (docs/contracts.md). A year without an estimate (past the
+    last event time with ``beyond = "zero"``) is written with no amounts and ``estimated``
+    false, never as 0.
 
     An outcome is left out when a figure its budget would be derived from is hidden: its
     estimate, all its event times, or the cases it counts (``n_treated``). A year whose
     effect would come from a hidden event-time estimate is written with no amounts
     (``suppressed``; its ``secondary`` names them when that estimate is hidden by secondary
     suppression); so is a later year that would repeat it (``beyond = "last"``).
+
+    The budget inputs (one per outcome in the view) hold the shown estimates behind it with
+    their covariance, for :func:`effekt.budgeting.from_effect`.
     """
-    rows, withheld = [], []
+    rows, inputs, withheld = [], [], []
     amounts = ("avoided_cost_nok", "p05_nok", "p95_nok")
     for o in study.outcomes:
         e, run = main[o.name], ("outcome", o.name)
-        if not o.cost_per_unit:
+        if o.budget_sector is None:
             continue
         years = _budget_years(e, study.budget.horizon, study.budget.beyond)
         shown = [t for t in dict.fromkeys(years)
@@ -240,26 +270,39 @@ def _budget(study: Study, main: dict[str, Estimate], hidden: set[Any],
         if len(e.event):
             frame = e.event.loc[e.event["event_time"].isin(shown),
                                 ["event_time", "estimate", "std_error"]]
+            cov = e.event_vcov.loc[frame["event_time"].tolist(), frame["event_time"].tolist()]
         else:
             frame = pd.DataFrame({"estimate": [e.estimate], "std_error": [e.std_error]})
+            cov = pd.DataFrame([[e.std_error ** 2]])
         n_cases = study.budget.n_cases if study.budget.n_cases is not None else e.n_treated
-        stream = from_effect(frame.astype(float), dict(o.cost_per_unit), n_cases=n_cases,
+        price = {o.budget_sector: o.nok_per_unit}
+        stream = from_effect(frame.astype(float), price, n_cases=n_cases,
                              horizon=study.budget.horizon, beyond=study.budget.beyond)
         draws = stream.sample(2000, seed=study.seed)  # (n, horizon, sectors)
         mean = stream.mean()
+        inputs.append({
+            "outcome": o.name, "kind": o.kind, "sector": o.budget_sector,
+            "nok_per_unit": o.nok_per_unit, "n_cases": float(n_cases),
+            "horizon": study.budget.horizon, "beyond": study.budget.beyond,
+            "event_time": [int(t) for t in frame.get("event_time", [])],
+            "estimate": [float(x) for x in frame["estimate"]],
+            "vcov": cov.to_numpy(dtype=float).tolist()})
         for k, sector in enumerate(stream.sectors):
             for year in range(stream.horizon):
-                source = years[year] if len(e.event) else None
-                gone = source is not None and source not in shown
+                source = years[year] if len(e.event) else 0
+                gone = source is not None and len(e.event) and source not in shown
+                estimated = source is not None
                 values = (float(mean.iloc[year, k]),
                           float(np.quantile(draws[:, year, k], 0.05)),
                           float(np.quantile(draws[:, year, k], 0.95)))
                 rows.append({"outcome": o.name, "sector": sector, "year": year,
-                             **dict(zip(amounts, (None,) * 3 if gone else values, strict=True)),
-                             "n_cases": float(n_cases), "suppressed": gone,
+                             **dict(zip(amounts, (None,) * 3 if gone or not estimated
+                                        else values, strict=True)),
+                             "n_cases": float(n_cases), "suppressed": bool(gone),
+                             "estimated": estimated,
                              "secondary": _secondary(amounts if ("event", run, source)
                                                      in secondary else ())})
-    return rows, withheld
+    return rows, inputs, withheld
 
 
 #: The identities the sample flow of each design satisfies, as ``effekt.study.designs``
@@ -289,8 +332,8 @@ _COUNT_STEPS = {"staggered_did": ("treated", "controls"), "did_2x2": ("treated",
                 "matching": ("treated_matched", "controls_used")}
 
 
-def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], Estimate]
-           ) -> dict[str, Any]:
+def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], Estimate],
+           population: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return every figure a study writes as cells, with the identities that link them.
 
     ``runs`` holds the Estimate of every outcome (``("outcome", name)``, the first is the
@@ -331,7 +374,7 @@ def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], E
     first_run = ("outcome", study.outcomes[0].name)
     first = runs[first_run]
     steps = dict(first.flow)
-    budgets = {("outcome", o.name) for o in study.outcomes if o.cost_per_unit}
+    budgets = {("outcome", o.name) for o in study.outcomes if o.budget_sector is not None}
     for step, n in first.flow:
         add(("flow", step), n, math.inf if step == _COUNT_STEPS[first.design][0] else n,
             count=True)
@@ -370,6 +413,24 @@ def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], E
                 rows.append({("event_n", first_run, int(t)): 1,
                              **{("cohort_n", int(g)): -1 for g in cohorts["cohort"]
                                 if lo <= g + t <= hi}})
+    if population is not None:  # units in the data, in the study, in the main outcome's flow
+        n_all, n_in = population["units_in_data"], population["units_in_study"]
+        add(("population", "units_in_data"), n_all, n_all, count=True)
+        add(("population", "units_in_study"), n_in, n_in, count=True)
+        n_out = population["units_outside_population"]
+        add(("population", "units_outside_population"), n_out, n_out, count=True)
+        rows.append({("population", "units_in_data"): 1, ("population", "units_in_study"): -1,
+                     ("population", "units_outside_population"): -1})
+        if "units_in_panel" in steps:
+            if study.outcomes[0].where:  # not written, and protected like a written count
+                n_o = n_in - steps["units_in_panel"]
+                add(("population", "outside_main_outcome"), n_o, n_o, count=True)
+                rows.append({("population", "units_in_study"): 1,
+                             ("flow", "units_in_panel"): -1,
+                             ("population", "outside_main_outcome"): -1})
+            else:
+                rows.append({("population", "units_in_study"): 1,
+                             ("flow", "units_in_panel"): -1})
     twfe = runs.get(("check", "alternative_estimator"))
     if (first.design == "staggered_did" and twfe is not None
             and twfe.design == "twfe_event_study" and twfe.outcome == first.outcome):
@@ -483,11 +544,28 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     opts = dict(study.design.options)
     covs = list(study.covariates)
     min_cell = study.min_cell
+    outcome_of = {o.name: o for o in study.outcomes}
+
+    # the study population and each outcome's own filters (effekt.study.population)
+    filtered = sorted({f.column for f in study.where}
+                      | {f.column for o in study.outcomes for f in o.where})
+    first_year = int(pd.Timestamp(p["period_start"].min()).year)
+    attrs = pop.unit_attributes(store, study.unit, filtered, first_year) if filtered else None
+    n_data = int(p[unit].nunique())
+    p = pop.apply_filters(p, attrs, study.where, unit)
+    n_study = int(p[unit].nunique())
+    population = {"where": [f.to_dict() for f in study.where], "units_in_data": n_data,
+                  "units_in_study": n_study, "units_outside_population": n_data - n_study}
+    if population["units_in_study"] == 0:
+        raise DataError(f"{study.path.name}: population.where leaves no unit in the study "
+                        f"({pop.describe(study.where)}).")
 
     def run(design: str, outcome: str, options: dict[str, Any],
             covariates: list[str] = covs) -> Estimate:
-        return estimate(p, design, outcome, unit=unit, covariates=covariates, options=options,
-                        seed=study.seed, anticipation=study.anticipation)
+        o = outcome_of.get(outcome)
+        data = pop.apply_filters(p, attrs, o.where, unit) if o is not None else p
+        return estimate(data, design, outcome, unit=unit, covariates=covariates,
+                        options=options, seed=study.seed, anticipation=study.anticipation)
 
     main: dict[str, Estimate] = {}
     for name in names:
@@ -525,7 +603,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     runs = {("outcome", n): main[n] for n in names}
     runs.update({("check", c): e for c, e in done.items()})
     periods = (int(p["period"].min()), int(p["period"].max()))
-    cells = _cells(study, periods, runs)
+    cells = _cells(study, periods, runs, population)
     primary = cells.pop("primary")
     hidden = disclosure.complementary(cells["values"], cells["identities"], primary,
                                       min_cell=min_cell, counts=cells["counts"],
@@ -560,7 +638,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("budget view")
     with log.step("budget"):
-        budget, no_budget = _budget(study, main, hidden, secondary)
+        budget, budget_inputs, no_budget = _budget(study, main, hidden, secondary)
     withheld += [{"statistic": "budget", "outcome": n} for n in no_budget]
 
     times = first.event["event_time"].astype(int) if len(first.event) else []
@@ -592,8 +670,12 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         "spec": spec,
         "data_fingerprint": prints,
         "estimand": first.estimand,
-        "main": _overall(first, min_cell, fields(first_run)),
-        "outcomes": [_overall(main[n], min_cell, fields(("outcome", n))) for n in names],
+        "main": _overall(first, min_cell, fields(first_run), outcome_of[names[0]]),
+        "outcomes": [_overall(main[n], min_cell, fields(("outcome", n)), outcome_of[n])
+                     for n in names],
+        "population": {**population, **{
+            k: None if ("population", k) in secondary else disclosure.count(v, min_cell)
+            for k, v in population.items() if k != "where"}},
         "event_study": _records(ev),
         "pretrend_test": pretrend,
         "flow": [{"step": k, "n": None if ("flow", k) in secondary else
@@ -604,17 +686,37 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         "robustness": robustness,
         "sensitivity": sens,
         "budget": budget,
+        "budget_inputs": budget_inputs,
         "disclosure": {"min_cell": min_cell,
                        "suppressed_estimates": sum(  # by the primary rule
                            disclosure.is_small(n, min_cell) for n in first.event["n_treated"]),
                        "secondary_cells": len(secondary), "withheld": withheld},
         "warnings": log.disclosed(min_cell, _labels(p, study.anticipation)),
     }
+    results["assessment"] = assess(
+        results, n_clusters=first.n_clusters, requested=spec["robustness"],
+        pretest_power=None if pretrend is None else _pretest_power(first))
     disclosure.check_no_identifiers(results, "results")
     main_block = results.pop("main")
     results = _rounded(results)
     results["main"] = main_block  # already rounded to its displayed decimals
     return results
+
+
+def _pretest_power(e: Estimate) -> dict[str, float] | None:
+    """Return the pre-test's power against a linear pre-trend, for the main estimate.
+
+    The pre-period event-time estimates of the event study (the reference period −1
+    aside) and their covariance; a staggered design's pre-period estimates compare
+    consecutive periods (a varying base period).
+    """
+    if e.event_vcov is None or not len(e.event):
+        return None
+    ev = e.event.set_index("event_time")["estimate"]
+    varying = e.design == "staggered_did"
+    pre = ev[ev.index < (0 if varying else -1)]
+    post = [int(t) for t in ev.index if t >= 0]
+    return pretrend_power(pre, e.event_vcov, post, varying_base=varying)
 
 
 def _relative(folder: Path, spec: Path) -> str:

@@ -17,13 +17,15 @@ The keys (``?`` = optional, with its default)::
 
     [data]                              # exactly one of folder / synthetic
     folder = "../synthetic_data"        # relative to the spec file
-    synthetic = {seed = 1, scale = 0.1} # generated at run time
+    synthetic = {seed = 1, scale = 0.1} # generated at run time; ? scenario = "default" |
+                                        # "null" | "nonparallel" (effekt.synthetic.generate)
 
     [population]
     unit = "family"                     # "person" | "family"
     period = "year"                     # ? "year" | "quarter" | "month"
     start = "2016-01-01"                # ? first and last dates of the panel
     end = "2025-12-31"
+    where = {prior_social_assistance_months = {min = 1}}  # ? filters (effekt.study.population)
 
     [exposure]
     pilot = "holf"                      # exposures.pilot
@@ -32,8 +34,13 @@ The keys (``?`` = optional, with its default)::
 
     [[outcomes]]                        # one or more; the first is the main outcome
     name = "social_assistance_months"   # an outcome in the data or a cost_<sector> column
+    kind = "months"                     # "count" | "share" | "days" | "months" | "nok";
+                                        # cost_<sector> outcomes are "nok" (may be omitted)
     aggregation = "mean"                # ? "sum" | "mean" | "max" | "last" (record outcomes)
-    cost_per_unit = {nav = 9718}        # ? NOK per unit by sector, for the budget view
+    label = {nb = "...", en = "..."}    # ? the outcome's name in the report
+    price = {sector = "nav", nok_per_unit = 9718}  # ? a non-NOK outcome's price, for the
+                                        # budget view (a cost_<sector> outcome is its own)
+    where = {age = {min = 6, max = 15}} # ? filters for this outcome only
 
     [design]
     type = "matched_did"                # staggered_did | matched_did | matching | rct | did_2x2
@@ -46,7 +53,8 @@ The keys (``?`` = optional, with its default)::
     placebo_outcome = "cost_pleie_omsorg"
     sensitivity = true
 
-    [budget]                            # ? used when an outcome has cost_per_unit
+    [budget]                            # ? the budget view: every cost_<sector>
+                                        # outcome and every outcome with a price
     n_cases = 10                        # ? default: the treated units
     horizon = 10
     beyond = "zero"
@@ -65,6 +73,7 @@ import pandas as pd
 from effekt._checks import raise_problems
 from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import SpecError
+from effekt.study.population import Filter, read_filters
 
 __all__ = [
     "DESIGN_OPTIONS",
@@ -72,6 +81,7 @@ __all__ = [
     "DataSource",
     "Design",
     "DesignType",
+    "OUTCOME_KINDS",
     "Outcome",
     "Robustness",
     "Study",
@@ -83,6 +93,15 @@ Language = Literal["nb", "en"]
 Unit = Literal["person", "family"]
 PeriodKind = Literal["year", "quarter", "month"]
 OutcomeAggregation = Literal["sum", "mean", "max", "last"]
+OutcomeKind = Literal["count", "share", "days", "months", "nok"]
+#: What an outcome measures, in words (the unit of its estimate).
+OUTCOME_KINDS: dict[str, str] = {
+    "count": "a count (events or cases per unit and period)",
+    "share": "a share from 0 to 1 (its effect is in percentage points / 100)",
+    "days": "days per unit and period", "months": "months per unit and period",
+    "nok": "an amount in NOK per unit and period (a cost_<sector> outcome: that sector's "
+           "cost)",
+}
 CohortRule = Literal["first_exposure"]
 AltEstimator = Literal["staggered_did", "matched_did", "twfe_event_study"]
 Beyond = Literal["zero", "last"]
@@ -114,20 +133,58 @@ class DataSource:
     folder_text: str | None = None  # as written in the spec (no absolute path in outputs)
     synthetic_seed: int | None = None
     synthetic_scale: float | None = None
+    synthetic_scenario: str = "default"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One outcome: its name, aggregation and optional cost per unit by sector."""
+    """One outcome: its name, kind, aggregation, label, price and filters.
+
+    ``kind`` is what the outcome measures (:data:`OUTCOME_KINDS`). The budget view takes
+    every outcome with a :attr:`budget_sector`: a ``cost_<sector>`` outcome is NOK of that
+    sector's cost, so its avoided cost is −effect × cases; another outcome needs a
+    ``price`` (NOK per unit, and the sector that bears it): −effect × price × cases.
+    Positive avoided cost: the sector saves money (docs/contracts.md).
+    """
 
     name: str
+    kind: str = "count"
     aggregation: str = "mean"
-    cost_per_unit: tuple[tuple[str, float], ...] = ()
+    label: tuple[tuple[str, str], ...] = ()
+    price: tuple[str, float] | None = None  # (sector, NOK per unit)
+    where: tuple[Filter, ...] = ()
 
     @property
     def is_cost(self) -> bool:
         """Whether the outcome is a ``cost_<sector>`` column of the panel."""
         return self.name.startswith("cost_")
+
+    @property
+    def cost_sector(self) -> str | None:
+        """The sector of a ``cost_<sector>`` outcome (None for ``cost_total`` and others)."""
+        if not self.is_cost or self.name == "cost_total":
+            return None
+        return self.name.removeprefix("cost_")
+
+    @property
+    def budget_sector(self) -> str | None:
+        """The sector whose money the outcome's effect is, or None (not in the budget)."""
+        return self.price[0] if self.price is not None else self.cost_sector
+
+    @property
+    def nok_per_unit(self) -> float | None:
+        """NOK per unit of the outcome for the budget view (1 for a cost outcome)."""
+        if self.price is not None:
+            return self.price[1]
+        return 1.0 if self.cost_sector is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the outcome as plain data."""
+        return {"name": self.name, "kind": self.kind, "aggregation": self.aggregation,
+                "label": dict(self.label) or None,
+                "price": None if self.price is None else {"sector": self.price[0],
+                                                          "nok_per_unit": self.price[1]},
+                "where": [f.to_dict() for f in self.where]}
 
 
 @dataclass(frozen=True)
@@ -177,6 +234,7 @@ class Study:
     period: str = "year"
     start: str | None = None
     end: str | None = None
+    where: tuple[Filter, ...] = ()
     cohorts: str = "first_exposure"
     anticipation: int = 0
     covariates: tuple[str, ...] = ()
@@ -197,13 +255,13 @@ class Study:
             "min_cell": self.min_cell, "covariates": list(self.covariates),
             "data": ({"folder": self.data.folder_text} if self.data.folder is not None else
                      {"synthetic": {"seed": self.data.synthetic_seed,
-                                    "scale": self.data.synthetic_scale}}),
+                                    "scale": self.data.synthetic_scale,
+                                    "scenario": self.data.synthetic_scenario}}),
             "population": {"unit": self.unit, "period": self.period, "start": self.start,
-                           "end": self.end},
+                           "end": self.end, "where": [f.to_dict() for f in self.where]},
             "exposure": {"pilot": self.pilot, "cohorts": self.cohorts,
                          "anticipation": self.anticipation},
-            "outcomes": [{"name": o.name, "aggregation": o.aggregation,
-                          "cost_per_unit": dict(o.cost_per_unit)} for o in self.outcomes],
+            "outcomes": [o.to_dict() for o in self.outcomes],
             "design": {"type": self.design.type, **dict(self.design.options)},
             "robustness": {"pretrend_test": self.robustness.pretrend_test,
                            "alternative_control": self.robustness.alternative_control,
@@ -324,33 +382,75 @@ def _outcomes(file: Path, raw: Any, problems: list[str]) -> tuple[Outcome, ...]:
         return ()
     out = []
     for k, item in enumerate(raw):
-        r = _Reader(file, item, f"outcomes[{k}].", {"name", "aggregation", "cost_per_unit"},
+        r = _Reader(file, item, f"outcomes[{k}].", {"name", "kind", "aggregation", "label",
+                                                     "price", "where", "cost_per_unit"},
                     problems)
         name = r.get("name", "str")
         is_cost = name is not None and name.startswith("cost_")
+        if "cost_per_unit" in r.table:  # the old key, whose sign was easy to get wrong
+            r.fail("cost_per_unit", "replaced: a cost_<sector> outcome is NOK of that "
+                                    "sector's cost and needs no price; give another outcome "
+                                    "price = { sector = \"nav\", nok_per_unit = 9718 } "
+                                    "(docs/contracts.md, the sign of an avoided cost)")
+        kind = r.get("kind", "str", "nok" if is_cost else ..., choices=OutcomeKind)
+        if is_cost and kind not in (None, "nok"):
+            r.fail("kind", f"a cost_<sector> outcome is an amount in NOK (kind 'nok'), not "
+                           f"{kind!r}")
         agg = r.get("aggregation", "str", "sum" if is_cost else "mean",
                     choices=OutcomeAggregation)
         if is_cost and agg != "sum":
             r.fail("aggregation", "cost_<sector> outcomes are sums of service costs; use 'sum'")
-        costs = r.get("cost_per_unit", "table", {})
-        pairs = []
-        for sector, value in costs.items():
-            try:
-                key = resolve_sector(sector, where="cost_per_unit key")
-            except SpecError as exc:
-                r.fail(f"cost_per_unit.{sector}", str(exc).rstrip("."))
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value)):
-                r.fail(f"cost_per_unit.{sector}", f"expected a number (NOK), got {value!r}")
-                continue
-            pairs.append((key, float(value)))
-        if name is not None:
-            out.append(Outcome(name=name, aggregation=agg, cost_per_unit=tuple(sorted(pairs))))
+        label = r.get("label", "table", {})
+        bad = sorted(set(label) - set(get_args(Language)))
+        if bad or not all(isinstance(v, str) and v.strip() for v in label.values()):
+            r.fail("label", f"expected {{ nb = \"...\", en = \"...\" }}, got {label!r}")
+            label = {}
+        price = _price(r, is_cost)
+        where = read_filters(item["where"], f"outcomes[{k}].where", problems) if (
+            "where" in r.table) else ()
+        if name is not None and kind is not None:
+            out.append(Outcome(name=name, kind=kind, aggregation=agg,
+                               label=tuple(sorted(label.items())), price=price, where=where))
     names = [o.name for o in out]
     if len(set(names)) != len(names):
         problems.append(f"outcomes: an outcome is named twice ({names}).")
+    by_sector: dict[str, list[str]] = {}
+    for o in out:
+        if o.budget_sector is not None:
+            by_sector.setdefault(o.budget_sector, []).append(o.name)
+    for sector, which in by_sector.items():
+        if len(which) > 1:
+            problems.append(
+                f"outcomes: {' and '.join(which)} both put money in the budget of sector "
+                f"{sector!r}: the same money would be counted twice (a cost_{sector} outcome "
+                f"already holds every NOK the sector spends); give a price to one of them "
+                f"only, or drop the cost outcome.")
     return tuple(out)
+
+
+def _price(r: _Reader, is_cost: bool) -> tuple[str, float] | None:
+    """Read ``price = {sector, nok_per_unit}`` of an outcome (refused on a cost outcome)."""
+    if "price" not in r.table:
+        return None
+    raw = r.get("price", "table", {})
+    if is_cost:
+        r.fail("price", "a cost_<sector> outcome is an amount in NOK of that sector: it is "
+                        "its own price; remove price")
+        return None
+    p = _Reader(r.file, raw, f"{r.prefix}price.", {"sector", "nok_per_unit"}, r.problems)
+    sector, nok = p.get("sector", "str"), p.get("nok_per_unit", "float")
+    if sector is not None:
+        try:
+            sector = resolve_sector(sector, where="sector")
+        except SpecError as exc:
+            p.fail("sector", str(exc).rstrip("."))
+            sector = None
+    if nok is not None and not (math.isfinite(nok) and nok > 0):
+        p.fail("nok_per_unit", f"must be a positive number of NOK (the cost of one unit of "
+                               f"the outcome), got {nok}; the sign of the saving follows "
+                               f"from the effect")
+        nok = None
+    return None if sector is None or nok is None else (sector, float(nok))
 
 
 def _data(file: Path, raw: dict[str, Any], problems: list[str]) -> DataSource | None:
@@ -369,15 +469,18 @@ def _data(file: Path, raw: dict[str, Any], problems: list[str]) -> DataSource | 
             return None
         return DataSource(folder=folder, folder_text=text)
     syn = _Reader(file, r.get("synthetic", "table", {}), "data.synthetic.",
-                  {"seed", "scale"}, problems)
+                  {"seed", "scale", "scenario"}, problems)
     seed = syn.integer("seed", minimum=0)
     scale = syn.get("scale", "float")
+    scenario = syn.get("scenario", "str", "default", choices=("default", "null",
+                                                               "nonparallel"))
     if scale is not None and not 0 < scale <= 4:
         syn.fail("scale", f"must be in (0, 4], got {scale}")
         scale = None
     if seed is None or scale is None:
         return None
-    return DataSource(synthetic_seed=seed, synthetic_scale=float(scale))
+    return DataSource(synthetic_seed=seed, synthetic_scale=float(scale),
+                      synthetic_scenario=scenario)
 
 
 def _date(r: _Reader, name: str) -> str | None:
@@ -442,13 +545,15 @@ def load_spec(path: str | Path) -> Study:
     data_table = _table(top, "data")
     data = None if data_table is None else _data(file, data_table, problems)
     pop_table = _table(top, "population")
-    pop = _Reader(file, pop_table or {}, "population.", {"unit", "period", "start", "end"},
-                  problems)
+    pop = _Reader(file, pop_table or {}, "population.",
+                  {"unit", "period", "start", "end", "where"}, problems)
     unit = None if pop_table is None else pop.get("unit", "str", choices=Unit)
     period = pop.get("period", "str", "year", choices=PeriodKind)
     start, end = _date(pop, "start"), _date(pop, "end")
     if start is not None and end is not None and pd.Timestamp(start) > pd.Timestamp(end):
         pop.fail("end", f"{end!r} comes before start {start!r}")
+    where = read_filters(pop.table["where"], "population.where", problems) if (
+        "where" in pop.table) else ()
     exp_table = _table(top, "exposure")
     exp = _Reader(file, exp_table or {}, "exposure.", {"pilot", "cohorts", "anticipation"},
                   problems)
@@ -490,7 +595,7 @@ def load_spec(path: str | Path) -> Study:
     raise_problems(problems, where=file.name)
     return Study(
         path=file, title=title, seed=seed, data=data, unit=unit, pilot=pilot,
-        outcomes=outcomes, design=design, period=period, start=start, end=end,
+        outcomes=outcomes, design=design, period=period, start=start, end=end, where=where,
         cohorts=cohorts, anticipation=anticipation, covariates=covariates,
         robustness=robustness, budget=budget, min_cell=min_cell, language=language,
     )

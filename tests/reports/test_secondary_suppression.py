@@ -125,8 +125,9 @@ end = "2025-12-31"
 pilot = "holf"
 [[outcomes]]
 name = "social_assistance_months"
+kind = "months"
 aggregation = "mean"
-cost_per_unit = {{ nav = 9718 }}
+price = {{ sector = "nav", nok_per_unit = 9718 }}
 [design]
 type = "staggered_did"
 n_boot = 99

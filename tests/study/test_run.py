@@ -203,6 +203,7 @@ end = "2025-12-31"
 pilot = "holf"
 [[outcomes]]
 name = "employed"
+kind = "share"
 aggregation = "mean"
 [design]
 type = "staggered_did"

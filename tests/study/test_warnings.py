@@ -45,9 +45,11 @@ end = "2025-12-31"
 pilot = "samhandling"
 [[outcomes]]
 name = "school_absence_days"
+kind = "days"
 aggregation = "mean"
 [[outcomes]]
 name = "barnevern_referral"
+kind = "share"
 aggregation = "mean"
 [design]
 type = "staggered_did"
