@@ -1,7 +1,10 @@
-"""Study specs (TOML) and their runs: panel, design, robustness, budget, report."""
+"""Study specs (TOML) and their runs: panel, design, robustness, assessment, budget, report."""
 
+from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
 from effekt.study.designs import Estimate, estimate
+from effekt.study.population import Filter
 from effekt.study.runner import check_study, compute, run_study
-from effekt.study.spec import Study, load_spec
+from effekt.study.spec import Outcome, Study, load_spec
 
-__all__ = ["Estimate", "Study", "check_study", "compute", "estimate", "load_spec", "run_study"]
+__all__ = ["Estimate", "Filter", "Outcome", "Study", "assess", "check_study", "compute",
+           "estimate", "load_spec", "minimum_detectable_effect", "pretrend_power", "run_study"]
