@@ -156,3 +156,19 @@ def test_apply_filters_and_missing_values_never_pass(store):
     assert apply_filters(panel, a, [], "person_id") is panel
     assert describe([Filter("age", hi=17), Filter("provider_type", values=("school",))]) == (
         "age at most 17; provider_type in school")
+
+
+def test_population_counts_are_disclosed_like_every_count(tmp_path):
+    """Two families above 5 million NOK are left out: that count is hidden, and so is one
+    of the two counts it could be worked out from."""
+    from effekt.study import compute
+
+    text = GOOD.replace('unit = "family"', 'unit = "family"\nwhere = { household_income_nok '
+                        '= { max = 5000000 } }').replace('type = "matched_did"',
+                                                         'type = "matched_did"\nratio = 1')
+    r = compute(_load(tmp_path, text))
+    pop = r["population"]
+    assert pop["units_outside_population"] == "<5"
+    assert None in (pop["units_in_data"], pop["units_in_study"])  # a complement is hidden
+    assert r["spec"]["population"]["where"] == [
+        {"column": "household_income_nok", "min": None, "max": 5_000_000.0, "in": None}]
