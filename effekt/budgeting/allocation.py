@@ -289,6 +289,9 @@ def rate_card_payout(
 ) -> pd.DataFrame:
     """Outcome payments per year and provider from a rate card, with caps per case.
 
+    Caps belong to the case, not to the provider: a case whose outcomes are
+    recorded by several providers in a year is capped once on all of them.
+
     Parameters
     ----------
     outcomes
@@ -296,14 +299,34 @@ def rate_card_payout(
         family off social assistance for 6 months counts 1).
     rate_card
         ``outcome, price`` and optional ``cap`` (NOK per case per year for that
-        outcome; missing = no cap).
+        outcome, across all providers; missing = no cap).
     cap_per_case
-        Overall cap in NOK per case per year across all outcomes.
+        Overall cap in NOK per case per year across all outcomes and providers.
 
     Returns
     -------
     pandas.DataFrame
-        ``year, provider, n_cases, payout_uncapped, payout``.
+        ``year, provider, n_cases, payout_uncapped, payout``. ``n_cases`` counts
+        the cases with an outcome recorded by the provider (a case shared by two
+        providers counts for both).
+
+    Notes
+    -----
+    Attribution of a capped payout to providers, per case and year:
+
+    1. each outcome's ``cap`` applies to the case's total for that outcome (all
+       providers); the capped amount is split between the providers in
+       proportion to their uncapped payout for that outcome;
+    2. ``cap_per_case`` applies to the case's total of step 1 (all outcomes and
+       providers); the capped amount is split between the providers in
+       proportion to their step-1 (outcome-capped) payout for the case.
+
+    A provider's ``payout`` is the sum of its parts. Without binding outcome
+    caps, step 2 splits by the uncapped shares. The last provider of each split
+    takes the remainder, so the providers' parts of a case add up to the case's
+    capped payout and the yearly totals equal the sum of the per-case capped
+    payouts. A case with a single provider is paid as if the caps were applied
+    to that provider alone.
 
     Examples
     --------
@@ -313,6 +336,14 @@ def rate_card_payout(
     ...                    "outcome": "off_assistance_6m", "count": [1, 2]})
     >>> rate_card_payout(oc, rc)["payout"].tolist()
     [110000.0]
+
+    One case, outcomes recorded by two providers, under a 40,000 cap per case:
+    40,000 in all, split 2:1 like the uncapped 40,000 and 20,000.
+
+    >>> two = pd.DataFrame({"case_id": 1, "provider": ["nav", "skole"], "year": 2025,
+    ...                     "outcome": "off_assistance_6m", "count": [0.8, 0.4]})
+    >>> rate_card_payout(two, rc, cap_per_case=40_000)["payout"].round(2).tolist()
+    [26666.67, 13333.33]
     """
     check_frame("outcomes", outcomes)
     check_unique_columns(outcomes, table="outcomes")
@@ -343,24 +374,54 @@ def rate_card_payout(
     df = outcomes[cols].copy()
     df["payout_uncapped"] = df["count"].to_numpy(dtype=float) * df["outcome"].map(
         rc["price"]).to_numpy(dtype=float)
-    key = ["year", "provider", "case_id", "outcome"]
-    per = df.groupby(key, as_index=False)["payout_uncapped"].sum()
-    cap = (pd.Series(per["outcome"].map(rc["cap"]).to_numpy(dtype=float), index=per.index)
-           if "cap" in rc else pd.Series(np.nan, index=per.index))
-    if (cap < 0).any():
-        raise DataError("rate_card cap must be >= 0 (leave empty for no cap).")
-    per["payout"] = np.minimum(per["payout_uncapped"], cap.astype(float).fillna(np.inf))
-    case = per.groupby(["year", "provider", "case_id"], as_index=False)[
-        ["payout_uncapped", "payout"]
-    ].sum()
-    if cap_per_case is not None:
-        case["payout"] = np.minimum(case["payout"], float(cap_per_case))
-    out = case.groupby(["year", "provider"], as_index=False).agg(
+    # uncapped payout per case, year, outcome and provider
+    per = df.groupby(["year", "case_id", "outcome", "provider"], as_index=False)[
+        "payout_uncapped"].sum()
+    # 1. the outcome cap: per case, year and outcome across providers, split back to the
+    #    providers by their uncapped share of that outcome
+    cap = (per["outcome"].map(rc["cap"]).astype(float) if "cap" in rc
+           else pd.Series(np.nan, index=per.index))
+    outcome_total = per.groupby(["year", "case_id", "outcome"])["payout_uncapped"].transform(
+        "sum")
+    per["outcome_capped"] = _split(per, np.minimum(outcome_total, cap.fillna(np.inf)),
+                                   per["payout_uncapped"], outcome_total,
+                                   ["year", "case_id", "outcome"])
+    # 2. the case cap: per case and year across outcomes and providers, split back to the
+    #    providers by their outcome-capped share of the case
+    prov = per.groupby(["year", "case_id", "provider"], as_index=False)[
+        ["payout_uncapped", "outcome_capped"]].sum()
+    case_total = prov.groupby(["year", "case_id"])["outcome_capped"].transform("sum")
+    case_capped = (case_total if cap_per_case is None
+                   else np.minimum(case_total, float(cap_per_case)))
+    prov["payout"] = _split(prov, case_capped, prov["outcome_capped"], case_total,
+                            ["year", "case_id"])
+    out = prov.groupby(["year", "provider"], as_index=False).agg(
         n_cases=("case_id", "nunique"),
         payout_uncapped=("payout_uncapped", "sum"),
         payout=("payout", "sum"),
     )
-    return out
+    return out[["year", "provider", "n_cases", "payout_uncapped", "payout"]]
+
+
+def _split(frame: pd.DataFrame, amount: pd.Series, part: pd.Series, whole: pd.Series,
+           keys: list[str]) -> np.ndarray:
+    """Split each group's capped ``amount`` over its rows in proportion to ``part / whole``.
+
+    ``amount`` and ``whole`` are the group's capped and uncapped totals, repeated on each
+    of its rows (``frame`` grouped by ``keys``). Every row but the last of a group gets
+    ``amount × part / whole``; the last gets the remainder, so the rows of a group add up
+    to its ``amount`` (a one-row group gets ``amount`` itself). A group whose ``whole``
+    is 0 pays 0.
+    """
+    amt = np.asarray(amount, dtype=float)
+    tot = np.asarray(whole, dtype=float)
+    frac = np.divide(np.asarray(part, dtype=float), tot, out=np.zeros_like(tot),
+                     where=tot > 0)
+    share = amt * frac
+    last = frame.groupby(keys, sort=False).cumcount(ascending=False).to_numpy() == 0
+    before = pd.Series(np.where(last, 0.0, share), index=frame.index).groupby(
+        [frame[k] for k in keys], sort=False).transform("sum").to_numpy()
+    return np.where(last, np.where(tot > 0, amt - before, 0.0), share)
 
 
 def _kind(values: pd.Series) -> str:

@@ -6,9 +6,15 @@ an ``event_time`` column) and turns it into avoided costs by sector and year, so
 Monte Carlo in :mod:`effekt.budgeting.projection` carries the estimation uncertainty into
 the budget.
 
-Draws are jointly normal: from a results object, with the covariance ``result.vcov``
-(labelled like the rows of ``result.to_frame()``), which keeps the correlation between
-event times; from a plain DataFrame, independent ``N(estimate, std_error²)`` per event time.
+Draws are jointly normal with a ``(horizon, horizon)`` covariance that ``from_effect``
+always builds (:attr:`EffectStream.cov`). Years that take the same source estimate (a
+plain estimate held for the whole horizon, or the last event time held with
+``beyond="last"``) share its variance with correlation 1, so each Monte Carlo replication
+draws a held effect once and every such year gets that one draw. Between years that take
+different estimates the covariance is the estimates' covariance: from a results object
+``result.vcov`` (labelled like the rows of ``result.to_frame()``), which keeps the
+correlation between event times; from a plain DataFrame, which has no covariance, 0 (the
+event times are drawn independently, each ``N(estimate, std_error²)``).
 """
 
 from __future__ import annotations
@@ -61,9 +67,12 @@ class EffectStream:
     start
         Simulation year index (0 = first projected year) of event time 0.
     cov
-        ``(horizon, horizon)`` joint covariance of the yearly effects, from the
-        result's ``vcov``, or ``None`` (an effect given as a plain DataFrame): then
-        years are drawn independently.
+        ``(horizon, horizon)`` joint covariance of the yearly effects.
+        :func:`from_effect` always sets it: years that take the same source
+        estimate share its variance (correlation 1); between different source
+        estimates it holds their covariance from the result's ``vcov``, or 0 for a
+        plain DataFrame. ``None`` (only for a stream built by hand) draws every
+        year independently, ``N(estimate, std_error²)``.
     """
 
     estimate: np.ndarray
@@ -110,18 +119,55 @@ class EffectStream:
                             columns=list(self.sectors))
 
     def effect_draws(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
-        """Draws of the effect per case, ``(n, horizon)``."""
+        """Draws of the effect per case, ``(n, horizon)``.
+
+        With :attr:`cov`, the years are jointly normal. Years whose rows of
+        ``cov`` are identical (a held estimate: same variance, correlation 1)
+        are drawn once per replication and share that draw exactly, so a held
+        effect is the same in every year of one draw. The distinct years are
+        drawn with a symmetric square root of their covariance. Without
+        ``cov`` every year is drawn on its own.
+
+        Parameters
+        ----------
+        n
+            Number of draws (Monte Carlo replications).
+        seed
+            Seed or numpy Generator.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, horizon)`` effects per case.
+
+        Examples
+        --------
+        >>> s = from_effect(pd.DataFrame({"estimate": [-1.0], "std_error": [0.4]}),
+        ...                 {"nav": 1000.0}, horizon=3)
+        >>> d = s.effect_draws(5, seed=1)
+        >>> bool((d == d[:, :1]).all())  # a held effect: one draw per replication
+        True
+        """
         n = check_positive_int("n", n)
         if n * self.horizon * max(len(self.sectors), 1) > 5e8:
             raise SpecError(f"n={n} draws of {self.horizon} years would hold more than 5e8 "
                             "numbers in memory; lower n.")
         rng = check_rng(seed)
-        z = rng.standard_normal((n, self.horizon))
-        if self.cov is not None:  # jointly normal across years (a symmetric square root)
-            vals, vecs = np.linalg.eigh(self.cov)
-            root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-            return self.estimate + z @ root.T
-        return self.estimate + self.std_error * z
+        if self.cov is None:
+            return self.estimate + self.std_error * rng.standard_normal((n, self.horizon))
+        # years with identical covariance rows have var(x_t - x_u) = 0: draw each such
+        # group once (groups in order of first year, so distinct years keep their order)
+        _, first, inverse = np.unique(self.cov, axis=0, return_index=True,
+                                      return_inverse=True)
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        group = rank[np.asarray(inverse).reshape(-1)]
+        years = first[order]
+        vals, vecs = np.linalg.eigh(self.cov[np.ix_(years, years)])
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+        dev = rng.standard_normal((n, years.size)) @ root.T
+        return self.estimate + dev[:, group]
 
     def sample(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
         """Draws of avoided cost, ``(n, horizon, n_sectors)`` in NOK."""
@@ -192,7 +238,10 @@ def from_effect(
         An effect result (``.to_frame()`` with columns ``estimate``, ``std_error``,
         optionally ``event_time``, and ``.vcov``), or such a DataFrame. Without
         ``event_time`` the (first) estimate is a constant effect for ``horizon`` years. With it,
-        rows with ``event_time >= 0`` give the effect ``e`` years after start.
+        rows with ``event_time >= 0`` give the effect ``e`` years after start. A held
+        estimate (without ``event_time``, or with ``beyond="last"``) is drawn once per
+        Monte Carlo replication and holds in every year it fills (correlation 1 in
+        :attr:`EffectStream.cov`).
     cost_per_unit
         NOK per unit of the outcome, by sector: ``{"nav": 9_718}`` if the
         outcome is months on social assistance (a negative effect is then an
@@ -206,13 +255,16 @@ def from_effect(
         Number of years of the stream.
     beyond
         Years after the last estimated event time: ``"zero"`` (no effect) or
-        ``"last"`` (the last estimate holds).
+        ``"last"`` (the last estimate holds, the same draw in every later year).
     start
         Simulation year index at which event time 0 falls.
 
     Returns
     -------
     EffectStream
+        With ``cov`` set: years taking the same source estimate share its variance
+        (correlation 1); different source estimates keep their covariance from
+        ``result.vcov``, or 0 for a plain DataFrame.
 
     Examples
     --------
@@ -278,12 +330,13 @@ def from_effect(
             continue
         source[t] = j
         e_full[t], s_full[t] = est[j], se[j]
-    c_full = None
-    if cov is not None:
-        c_full = np.zeros((horizon, horizon))
-        on = np.flatnonzero(source >= 0)
-        src = rows[source[on]]
-        c_full[np.ix_(on, on)] = cov[np.ix_(src, src)]
+    # covariance of the yearly effects: cov_est[j, k] between source estimates j and k
+    # (from vcov, or diag(se²) when there is none); years taking the same estimate get
+    # its variance in every cell between them (correlation 1: one draw per replication)
+    cov_est = cov[np.ix_(rows, rows)] if cov is not None else np.diag(se**2)
+    c_full = np.zeros((horizon, horizon))
+    on = np.flatnonzero(source >= 0)
+    c_full[np.ix_(on, on)] = cov_est[np.ix_(source[on], source[on])]
     return EffectStream(
         estimate=e_full,
         std_error=s_full,

@@ -180,3 +180,119 @@ def test_yearly_price_of_short_trajectories_is_not_inflated():
     per_year = cat.table.set_index("trajectory_type")["price_per_year"]
     assert per_year["short"] == 1000.0
     assert per_year["long"] == 3000.0
+
+
+# --- caps per case and year across providers (issue 11, item 7) ---------------------------
+
+_RC = pd.DataFrame({"outcome": ["off_assistance_6m", "school_attendance", "job"],
+                    "price": [50_000.0, 10_000.0, 80_000.0],
+                    "cap": [60_000.0, np.nan, np.nan]})
+
+
+def _by_provider(out):
+    return out.set_index("provider")
+
+
+def test_case_cap_applies_across_providers():
+    # one case, 30,000 recorded by nav and 30,000 by skole: 60,000 uncapped, 40,000 cap
+    oc = pd.DataFrame({"case_id": [7, 7], "provider": ["nav", "skole"], "year": 2025,
+                       "outcome": "school_attendance", "count": [3, 3]})
+    out = rate_card_payout(oc, _RC, cap_per_case=40_000)
+    assert list(out.columns) == ["year", "provider", "n_cases", "payout_uncapped", "payout"]
+    assert out["payout_uncapped"].sum() == 60_000
+    assert out["payout"].sum() == pytest.approx(40_000, rel=1e-12)
+    p = _by_provider(out)
+    assert p.loc["nav", "payout"] == pytest.approx(20_000, rel=1e-12)
+    assert p.loc["skole", "payout"] == pytest.approx(20_000, rel=1e-12)
+    assert p["n_cases"].tolist() == [1, 1]  # the shared case counts for both providers
+
+
+def test_outcome_cap_applies_across_providers():
+    # off_assistance_6m is capped at 60,000 per case and year: 50,000 by each of two
+    # providers is 100,000 uncapped, 60,000 capped, split 1:1
+    oc = pd.DataFrame({"case_id": [1, 1], "provider": ["nav", "barnevern"], "year": 2025,
+                       "outcome": "off_assistance_6m", "count": [1, 1]})
+    p = _by_provider(rate_card_payout(oc, _RC))
+    assert p["payout"].sum() == pytest.approx(60_000, rel=1e-12)
+    assert p.loc["nav", "payout"] == pytest.approx(30_000, rel=1e-12)
+    assert p.loc["barnevern", "payout"] == pytest.approx(30_000, rel=1e-12)
+    # the same outcome in another year is capped on its own
+    p2 = rate_card_payout(pd.concat([oc, oc.assign(year=2026)], ignore_index=True), _RC)
+    assert p2.groupby("year")["payout"].sum().tolist() == pytest.approx([60_000, 60_000])
+
+
+def test_capped_payout_is_attributed_proportionally():
+    # case 1: nav 3 x 10,000 = 30,000, skole 1 x 80,000 = 80,000 -> 110,000 capped to 55,000
+    oc = pd.DataFrame({"case_id": [1, 1], "provider": ["nav", "skole"], "year": 2025,
+                       "outcome": ["school_attendance", "job"], "count": [3, 1]})
+    p = _by_provider(rate_card_payout(oc, _RC, cap_per_case=55_000))
+    assert p.loc["nav", "payout"] == pytest.approx(55_000 * 30 / 110, rel=1e-12)
+    assert p.loc["skole", "payout"] == pytest.approx(55_000 * 80 / 110, rel=1e-12)
+    # outcome cap first, then the case cap on the outcome-capped shares: nav's
+    # 2 x 50,000 off_assistance is capped at 60,000; skole's 40,000 job part is not capped
+    oc = pd.DataFrame({"case_id": [1, 1], "provider": ["nav", "skole"], "year": 2025,
+                       "outcome": ["off_assistance_6m", "job"], "count": [2, 0.5]})
+    p = _by_provider(rate_card_payout(oc, _RC))
+    assert p.loc["nav", "payout"] == pytest.approx(60_000, rel=1e-12)
+    assert p.loc["skole", "payout"] == pytest.approx(40_000, rel=1e-12)
+    p = _by_provider(rate_card_payout(oc, _RC, cap_per_case=50_000))
+    assert p.loc["nav", "payout"] == pytest.approx(50_000 * 60 / 100, rel=1e-12)
+    assert p.loc["skole", "payout"] == pytest.approx(50_000 * 40 / 100, rel=1e-12)
+    # the outcome cap shared by two providers of the same outcome: by uncapped shares
+    oc = pd.DataFrame({"case_id": [1, 1], "provider": ["nav", "skole"], "year": 2025,
+                       "outcome": "off_assistance_6m", "count": [3, 1]})
+    p = _by_provider(rate_card_payout(oc, _RC))
+    assert p.loc["nav", "payout"] == pytest.approx(45_000, rel=1e-12)
+    assert p.loc["skole", "payout"] == pytest.approx(15_000, rel=1e-12)
+
+
+def _capped_case_totals(oc, rc, cap_per_case):
+    """Reference: the capped payout of each case and year, over all its providers."""
+    price = rc.set_index("outcome")["price"]
+    cap = rc.set_index("outcome")["cap"].fillna(np.inf)
+    per = (oc.assign(v=oc["count"] * oc["outcome"].map(price))
+           .groupby(["year", "case_id", "outcome"])["v"].sum().reset_index())
+    per["v"] = np.minimum(per["v"], per["outcome"].map(cap))
+    case = per.groupby(["year", "case_id"])["v"].sum()
+    return np.minimum(case, np.inf if cap_per_case is None else cap_per_case)
+
+
+def _random_outcomes(seed, n=3_000, providers=("nav", "skole", "barnevern", "helse")):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "case_id": rng.integers(0, 400, n), "provider": rng.choice(providers, n),
+        "year": rng.integers(2025, 2028, n), "outcome": rng.choice(_RC["outcome"], n),
+        "count": rng.integers(0, 4, n) + rng.uniform(0, 1, n).round(3)})
+
+
+@pytest.mark.parametrize("cap_per_case", [None, 40_000.0, 123_456.789])
+def test_yearly_totals_equal_the_capped_case_totals(cap_per_case):
+    oc = _random_outcomes(1)
+    out = rate_card_payout(oc, _RC, cap_per_case=cap_per_case)
+    ref = _capped_case_totals(oc, _RC, cap_per_case).groupby("year").sum()
+    got = out.groupby("year")["payout"].sum()
+    assert got.index.tolist() == ref.index.tolist()
+    assert np.isclose(got.to_numpy(), ref.to_numpy(), rtol=1e-9, atol=0).all()
+    uncapped = oc.assign(v=oc["count"] * oc["outcome"].map(_RC.set_index("outcome")["price"]))
+    np.testing.assert_allclose(out.groupby("year")["payout_uncapped"].sum(),
+                               uncapped.groupby("year")["v"].sum(), rtol=1e-12)
+    assert (out["payout"] <= out["payout_uncapped"] * (1 + 1e-12)).all()
+    assert (out["payout"] >= 0).all()
+
+
+@pytest.mark.parametrize("cap_per_case", [None, 40_000.0])
+def test_single_provider_cases_are_paid_as_before(cap_per_case):
+    # every case has one provider: the payout is the per-provider capped payout it
+    # always was (sum over cases of min(sum over outcomes of min(v, cap), cap_per_case))
+    oc = _random_outcomes(2)
+    first = oc.groupby("case_id")["provider"].transform("first")
+    oc = oc.assign(provider=first)
+    out = rate_card_payout(oc, _RC, cap_per_case=cap_per_case)
+    ref = (_capped_case_totals(oc, _RC, cap_per_case).rename("payout").reset_index()
+           .merge(oc[["case_id", "provider"]].drop_duplicates(), on="case_id")
+           .groupby(["year", "provider"])["payout"].sum())
+    got = out.set_index(["year", "provider"])["payout"]
+    assert got.index.equals(ref.index)
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-12)
+    n_ref = oc.groupby(["year", "provider"])["case_id"].nunique()
+    assert out.set_index(["year", "provider"])["n_cases"].equals(n_ref.rename("n_cases"))
