@@ -13,6 +13,11 @@ regression is ordinary least squares (statsmodels)
 so ``alpha_k`` is the expected cost of a type-``k`` case with the average
 case mix ``xbar`` of all cases: that is the type's price. The relative weight
 is the price divided by the case-weighted mean price (mean weight 1).
+
+A price carries a budget only as far as the trajectories are typed and alike: a priced
+catalogue reports the share of its trajectories that a rule typed (not ``"other"``,
+:attr:`Catalogue.share_typed`) and each type's spread of cost per trajectory, percentiles
+and coefficient of variation (:meth:`Catalogue.spread`).
 """
 
 from __future__ import annotations
@@ -38,12 +43,20 @@ from effekt._checks import (
     check_unique_columns,
 )
 from effekt.budgeting.sectors import resolve_sector
+from effekt.data.trajectories import UNTYPED
 from effekt.errors import DataError, SpecError
 from effekt.results import ResultsBase
 
 __all__ = ["Catalogue", "define_catalogue", "price_catalogue", "winsorise"]
 
 TABLE_COLUMNS = ("trajectory_type", "price", "mean_duration_years")
+
+#: The spread columns of a priced catalogue's table: percentiles (10, 25, 50, 75, 90),
+#: standard deviation and coefficient of variation of the trimmed cost per trajectory.
+SPREAD_COLUMNS = ("p10_cost", "p25_cost", "median_cost", "p75_cost", "p90_cost", "sd_cost",
+                  "cv_cost")
+_QUANTILES = {"p10_cost": 0.10, "p25_cost": 0.25, "median_cost": 0.50, "p75_cost": 0.75,
+              "p90_cost": 0.90}
 
 
 def winsorise(values: pd.Series, upper: float | None) -> pd.Series:
@@ -86,7 +99,12 @@ class Catalogue(ResultsBase):
         (price / max(mean duration, 1 year): the projection counts whole years),
         ``weight`` (relative, case-weighted mean 1)
         and ``share_<sector>`` (share of the type's cost falling on each
-        sector; sums to 1).
+        sector; sums to 1). From :func:`price_catalogue` also the spread of
+        the trimmed cost per trajectory (the costs the price averages):
+        ``p10_cost``, ``p25_cost``, ``median_cost``, ``p75_cost``,
+        ``p90_cost``, ``sd_cost`` and ``cv_cost`` (sd / trimmed mean); these
+        are observed costs, which :meth:`scaled` leaves as they are, like
+        ``mean_cost``.
     case_mix
         Case-mix coefficients ``beta`` (NOK per unit of each covariate) and
         the reference means ``xbar``; empty when not risk-adjusted.
@@ -113,6 +131,65 @@ class Catalogue(ResultsBase):
     def sectors(self) -> list[str]:
         """Sectors with a cost share column."""
         return [c.removeprefix("share_") for c in self.table.columns if c.startswith("share_")]
+
+    @property
+    def share_typed(self) -> float:
+        """Share of the catalogue's trajectories whose type is not ``"other"`` (untyped).
+
+        Case-weighted by ``n_cases``: 1.0 when no type is ``"other"``, NaN when the
+        catalogue has ``"other"`` but no ``n_cases`` (defined by hand without counts).
+
+        Examples
+        --------
+        >>> cat = define_catalogue(pd.DataFrame({
+        ...     "trajectory_type": ["poverty", "other"], "price": [50_000, 10_000],
+        ...     "mean_duration_years": [1.0, 1.0], "share_nav": [1.0, 1.0],
+        ...     "n_cases": [90, 10]}))
+        >>> cat.share_typed
+        0.9
+        """
+        untyped = self.table["trajectory_type"] == UNTYPED
+        if not untyped.any():
+            return 1.0
+        if "n_cases" not in self.table:
+            return float("nan")
+        n = self.table["n_cases"].astype(float)
+        return float(n[~untyped].sum() / n.sum()) if n.sum() > 0 else float("nan")
+
+    def spread(self) -> pd.DataFrame:
+        """Each type's spread of cost per trajectory, beside its price.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per ``trajectory_type`` (the index), in table order: ``n_cases``,
+            ``share_of_cases``, ``price``, ``trimmed_mean_cost``, the percentiles
+            ``p10_cost``, ``p25_cost``, ``median_cost``, ``p75_cost``, ``p90_cost``,
+            ``iqr_cost`` (p75 - p25), ``sd_cost`` and ``cv_cost`` (sd / trimmed mean),
+            all of the trimmed cost per trajectory. A wide spread (a ``cv_cost`` above 1,
+            a median well below the price) means a few expensive cases carry the price
+            and most cases cost far less. Columns a catalogue does not have (one defined
+            by hand or from a workbook) are NaN.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"trajectory_type": ["a"] * 5, "duration_days": 365,
+        ...                    "cost_nav": [100.0, 200.0, 300.0, 400.0, 500.0]})
+        >>> df["cost_total"] = df["cost_nav"]
+        >>> s = price_catalogue(df, trim=None).spread()
+        >>> s.loc["a", ["p10_cost", "median_cost", "p90_cost", "iqr_cost"]].tolist()
+        [140.0, 300.0, 460.0, 200.0]
+        >>> round(float(s.loc["a", "cv_cost"]), 3)
+        0.527
+        """
+        tab = self.table.set_index("trajectory_type")
+        cols = ["n_cases", "price", "trimmed_mean_cost", *SPREAD_COLUMNS]
+        out = tab.reindex(columns=cols).astype(float)
+        n = out["n_cases"]
+        out.insert(1, "share_of_cases", n / n.sum() if n.sum() > 0 else np.nan)
+        out.insert(out.columns.get_loc("sd_cost"), "iqr_cost",
+                   out["p75_cost"] - out["p25_cost"])
+        return out
 
     def shares(self) -> pd.DataFrame:
         """Cost shares as a type × sector frame."""
@@ -157,10 +234,15 @@ class Catalogue(ResultsBase):
         """Deterministic text of the catalogue."""
         cols = ["trajectory_type", "n_cases", "mean_duration_years", "price", "weight"]
         tab = self.table[[c for c in cols if c in self.table]].set_index("trajectory_type")
+        if "cv_cost" in self.table:
+            tab = tab.assign(cv_cost=self.table["cv_cost"].to_numpy())
         text = [
             f"Trajectory catalogue (NOK, {self.price_year} prices): {self.estimand}",
             tab.to_string(float_format=lambda x: f"{x:,.2f}"),
         ]
+        share = self.share_typed
+        if "n_cases" in self.table and not np.isnan(share):
+            text.append(f"Share of trajectories typed (not {UNTYPED!r}): {share:.1%}")
         if len(self.case_mix):
             text.append("Case-mix coefficients (NOK per unit):")
             text.append(self.case_mix.to_string(float_format=lambda x: f"{x:,.2f}"))
@@ -211,6 +293,9 @@ def price_catalogue(
     Returns
     -------
     Catalogue
+        With the spread of each type's trimmed cost per trajectory in its table
+        (:meth:`Catalogue.spread`) and the share of trajectories typed
+        (:attr:`Catalogue.share_typed`: those whose type is not ``"other"``).
 
     Examples
     --------
@@ -262,6 +347,12 @@ def price_catalogue(
             "trimmed_mean_cost": g["cost_w"].mean().to_numpy(),
         }
     )
+    # the spread of the costs each price averages (trimmed, not risk-adjusted)
+    for col, q in _QUANTILES.items():
+        tab[col] = g["cost_w"].quantile(q).to_numpy()
+    tab["sd_cost"] = g["cost_w"].std(ddof=1).fillna(0.0).to_numpy()
+    mean_w = tab["trimmed_mean_cost"]
+    tab["cv_cost"] = (tab["sd_cost"] / mean_w.where(mean_w > 0)).to_numpy()
     sector_sums = g[cost_cols].sum()
     sector_sums.columns = sectors
     sector_sums = sector_sums.T.groupby(level=0, sort=False).sum().T

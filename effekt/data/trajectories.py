@@ -24,6 +24,8 @@ from effekt.errors import SpecError
 
 __all__ = [
     "DEFAULT_RULES",
+    "TYPE_LABELS",
+    "UNTYPED",
     "TrajectoryBy",
     "TrajectoryRule",
     "trajectories",
@@ -81,22 +83,120 @@ class TrajectoryRule:
                 raise SpecError(f"TrajectoryRule {field} must be an int or None, got {value!r}.")
 
 
-#: Default rules for the four critical groups, tried in order (first match wins):
-#: 1 families with several risk factors, pregnancy to age 2 (``risk_family_0_2``);
-#: 3 young people and adults (16+) with complex mental-health and/or substance problems
-#: (``mental_health_substance``); 2 children, young people and families needing
-#: cross-disciplinary help (``cross_disciplinary``: a measure for that group, or a person
-#: under 25 served by three or more sectors); 4 children and families in poverty
-#: (``poverty``). Anything else is ``"other"``.
+#: The trajectory type of a trajectory that no rule matches.
+UNTYPED = "other"
+
+#: Default rules, tried in order (the first that matches gives the type; see
+#: :func:`trajectories`). The ages are ``age_at_start`` (for family trajectories, the
+#: youngest member's). First the four critical groups of "Sammen om velferd", in the order
+#: of the rules, each recognised by the measures of its main service bundle
+#: (``measures.target_group``):
+#:
+#: * ``risk_family_0_2`` (group 1, families with several risk factors, pregnancy to age 2):
+#:   a measure for that group (pregnancy care, home visits after birth, extra health-station
+#:   follow-up, parent guidance, early help in kindergarten), started in pregnancy or by age
+#:   2 (the child); or started at 16-54 (a parent: mothers' fertile ages 15-49 and nearly all
+#:   fathers). The parents' rule comes after the ``mental_health_substance`` rule, so a
+#:   parent in mental-health or substance care keeps that type. A child of 3 or more with
+#:   such a measure gets the type of its other services below.
+#: * ``mental_health_substance`` (group 3, young people and adults with complex
+#:   mental-health and/or substance problems): a measure for that group (rapid mental-health
+#:   help, FACT teams, substance follow-up, staffed housing, IPS) from age 16 at the start.
+#: * ``cross_disciplinary`` (group 2, children, young people and families needing
+#:   cross-disciplinary help): a measure for that group (special-needs help in kindergarten
+#:   and school, PPT, individual plans and coordinators, MST/FFT, foster care, relief care),
+#:   or any services from three or more sectors; both up to age 24 (the group is children
+#:   and young people; child-welfare aftercare runs to 25), so an adult's coordinator or
+#:   personal assistance gets the type of its bundle below.
+#: * ``poverty`` (group 4, children and families in poverty): a measure for low-income
+#:   families (social assistance, qualification programme, reduced kindergarten and SFO
+#:   fees, leisure card, housing and debt advice, family coordinator) up to age 66; an older
+#:   person's housing or financial help gets the type of their care below.
+#:
+#: Then the general service bundles that carry most of the volume, one per sector, in this
+#: order (a trajectory with measures in several of these sectors gets the first), split by
+#: life stage where one sector serves all ages:
+#:
+#: * ``child_welfare``: any child-welfare (``barnevern``) measure, e.g. advice and guidance,
+#:   investigations, family group conferences, supervised contact. First, because child
+#:   welfare marks the case whatever else it uses (e.g. a kindergarten place).
+#: * ``elderly_care``: any nursing and care (``pleie_omsorg``) measure: home care, practical
+#:   help, safety alarms, day centres, nursing homes (in the synthetic municipality from 67).
+#: * ``kindergarten``: any kindergarten (``oppvekst_barnehage``) measure, mostly the ordinary
+#:   place.
+#: * ``school``: any school (``oppvekst_skole``) measure beyond ordinary teaching: SFO,
+#:   homework help, adapted and intensive teaching, school transport.
+#: * ``nav_follow_up``: any municipal NAV (``nav``) measure: work-oriented and social-work
+#:   follow-up, job club, labour-market courses, introduction programme.
+#: * ``child_health``, ``adult_health``, ``elderly_health``: health and social
+#:   (``helse_sosial``) measures started at ages up to 15 (health station, school health
+#:   service, vaccination), at 16-66 and at 67 or over (physio- and occupational therapy,
+#:   emergency ward, healthy-life centre, interpreters).
+#:
+#: A trajectory that matches none of them (it has only sectors not named here) is
+#: ``"other"`` (:data:`UNTYPED`). On the committed synthetic municipality every person
+#: trajectory gets one of these types (the earlier rules, the four groups alone, left 77 % as
+#: ``"other"``); the test suite checks that fewer than 10 % stay untyped.
 DEFAULT_RULES: tuple[TrajectoryRule, ...] = (
+    # critical groups
     TrajectoryRule("risk_family_0_2", target_groups_any=("risk_family_0_2",), age_max=2),
     TrajectoryRule(
         "mental_health_substance", target_groups_any=("mental_health_substance",), age_min=16
     ),
-    TrajectoryRule("cross_disciplinary", target_groups_any=("cross_disciplinary",)),
+    TrajectoryRule(
+        "risk_family_0_2", target_groups_any=("risk_family_0_2",), age_min=16, age_max=54
+    ),
+    TrajectoryRule("cross_disciplinary", target_groups_any=("cross_disciplinary",), age_max=24),
     TrajectoryRule("cross_disciplinary", min_sectors=3, age_max=24),
-    TrajectoryRule("poverty", target_groups_any=("poverty",)),
+    TrajectoryRule("poverty", target_groups_any=("poverty",), age_max=66),
+    # general service bundles
+    TrajectoryRule("child_welfare", sectors_any=("barnevern",)),
+    TrajectoryRule("elderly_care", sectors_any=("pleie_omsorg",)),
+    TrajectoryRule("kindergarten", sectors_any=("oppvekst_barnehage",)),
+    TrajectoryRule("school", sectors_any=("oppvekst_skole",)),
+    TrajectoryRule("nav_follow_up", sectors_any=("nav",)),
+    TrajectoryRule("child_health", sectors_any=("helse_sosial",), age_max=15),
+    TrajectoryRule("adult_health", sectors_any=("helse_sosial",), age_min=16, age_max=66),
+    TrajectoryRule("elderly_health", sectors_any=("helse_sosial",), age_min=67),
 )
+
+#: Readable labels of the default trajectory types (and of :data:`UNTYPED`), in bokmål
+#: (``"nb"``) and English (``"en"``), for reports and workbooks: ``TYPE_LABELS[lang][type]``.
+TYPE_LABELS: dict[str, dict[str, str]] = {
+    "nb": {
+        "risk_family_0_2": "familier med flere risikofaktorer, svangerskap til 2 år",
+        "mental_health_substance": "unge og voksne med sammensatte psykiske helse- og/eller "
+        "rusproblemer",
+        "cross_disciplinary": "barn, unge og familier med behov for tverrfaglig hjelp",
+        "poverty": "barn og familier med lavinntekt",
+        "child_welfare": "barnevern",
+        "elderly_care": "pleie og omsorg (hjemmetjenester, sykehjem)",
+        "kindergarten": "barnehage",
+        "school": "skole og SFO",
+        "nav_follow_up": "oppfølging i NAV (arbeid og sosiale tjenester)",
+        "child_health": "helsetjenester for barn (helsestasjon, skolehelsetjeneste)",
+        "adult_health": "helse- og sosialtjenester for voksne (16–66 år)",
+        "elderly_health": "helse- og sosialtjenester for eldre (67 år og over)",
+        UNTYPED: "annet (ikke typet)",
+    },
+    "en": {
+        "risk_family_0_2": "families with several risk factors, pregnancy to age 2",
+        "mental_health_substance": "young people and adults with complex mental-health and/or "
+        "substance problems",
+        "cross_disciplinary": "children, young people and families needing cross-disciplinary "
+        "help",
+        "poverty": "children and families on low income",
+        "child_welfare": "child welfare",
+        "elderly_care": "home and nursing care (home services, nursing homes)",
+        "kindergarten": "kindergarten",
+        "school": "school and after-school care (SFO)",
+        "nav_follow_up": "NAV follow-up (work and social services)",
+        "child_health": "health services for children (health station, school health service)",
+        "adult_health": "health and social services for adults (16–66)",
+        "elderly_health": "health and social services for older people (67 and over)",
+        UNTYPED: "other (untyped)",
+    },
+}
 
 
 def _check_rules(rules: Sequence[TrajectoryRule] | None) -> tuple[TrajectoryRule, ...]:
@@ -186,8 +286,9 @@ def trajectories(
     by : {"person", "family"}
         Build trajectories per person, or per family (all members' events together).
     rules : sequence of TrajectoryRule, optional
-        Ordered rules; the first that matches gives ``trajectory_type``, else ``"other"``.
-        Default :data:`DEFAULT_RULES` (the four critical groups).
+        Ordered rules; the first that matches gives ``trajectory_type``, else ``"other"``
+        (:data:`UNTYPED`). Default :data:`DEFAULT_RULES`: the four critical groups, then the
+        general service bundles (labels in :data:`TYPE_LABELS`).
 
     Returns
     -------
@@ -278,7 +379,7 @@ def trajectories(
         if rule.age_max is not None:
             cond &= agg.age_at_start <= rule.age_max
         branches.append((cond, rule.name))
-    kind = ibis.cases(*branches, else_="other") if branches else ibis.literal("other")
+    kind = ibis.cases(*branches, else_=UNTYPED) if branches else ibis.literal(UNTYPED)
     agg = agg.mutate(trajectory_type=kind)
     out = agg.select(
         unit,

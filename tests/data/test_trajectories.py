@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from effekt.data import DEFAULT_RULES, RecordStore, TrajectoryRule, trajectories
+from effekt.data.trajectories import TYPE_LABELS, UNTYPED
 from effekt.errors import SpecError
 
 D = pd.Timestamp
@@ -134,10 +135,84 @@ def test_custom_rules_first_match_wins():
     assert trajectories(_store(), rules=[])["trajectory_type"].eq("other").all()
 
 
-def test_default_rules_cover_the_four_groups():
-    names = {r.name for r in DEFAULT_RULES}
-    assert names == {"risk_family_0_2", "cross_disciplinary", "mental_health_substance",
-                     "poverty"}
+GROUPS = ("risk_family_0_2", "cross_disciplinary", "mental_health_substance", "poverty")
+BUNDLES = ("child_welfare", "elderly_care", "kindergarten", "school", "nav_follow_up",
+           "child_health", "adult_health", "elderly_health")
+
+
+def test_default_rules_cover_the_four_groups_then_the_bundles():
+    names = [r.name for r in DEFAULT_RULES]
+    assert set(names) == {*GROUPS, *BUNDLES}
+    # the critical groups are tried before any general bundle (first match wins)
+    last_group = max(i for i, n in enumerate(names) if n in GROUPS)
+    first_bundle = min(i for i, n in enumerate(names) if n in BUNDLES)
+    assert last_group < first_bundle
+    for rule in DEFAULT_RULES:
+        assert rule.target_groups_any or rule.sectors_any or rule.min_sectors, rule
+    # every type (and "other") has a label in both languages
+    for lang in ("nb", "en"):
+        assert set(TYPE_LABELS[lang]) == {*names, UNTYPED}
+        assert all(isinstance(v, str) and v for v in TYPE_LABELS[lang].values())
+
+
+def _bundle_store() -> tuple[RecordStore, list[str]]:
+    """One short trajectory per person, in 2020, built to hit each default rule."""
+    measures = pd.DataFrame(
+        [
+            (1, "Ordinær barnehageplass", "oppvekst_barnehage", "general"),
+            (2, "SFO", "oppvekst_skole", None),
+            (3, "Fysioterapi", "helse_sosial", "general"),
+            (4, "Hjemmesykepleie", "pleie_omsorg", "general"),
+            (5, "Jobbklubb", "nav", "general"),
+            (6, "Råd og veiledning", "barnevern", "general"),
+            (7, "Svangerskapsomsorg", "helse_sosial", "risk_family_0_2"),
+            (8, "Økonomisk sosialhjelp", "nav", "poverty"),
+            (9, "Individuell plan", "helse_sosial", "cross_disciplinary"),
+            (10, "Rask psykisk helsehjelp", "helse_sosial", "mental_health_substance"),
+            (11, "Kulturskole", "kultur", "general"),
+        ],
+        columns=["measure_id", "name", "sector", "target_group"],
+    ).assign(unit="hour", unit_cost_nok=100.0)
+    cases = [  # (birth year, measures, expected type)
+        (2020, [7], "risk_family_0_2"),  # the child, at 0
+        (1990, [7], "risk_family_0_2"),  # a parent, at 30
+        (1990, [7, 10], "mental_health_substance"),  # tried before the parents' rule
+        (2016, [7, 1], "kindergarten"),  # a child of 4: typed by its bundle
+        (1960, [7], "adult_health"),  # 60: past the parents' ages
+        (1950, [8, 4], "elderly_care"),  # 70: poverty is children and families (<= 66)
+        (1980, [9], "adult_health"),  # 40: cross-disciplinary is children and young people
+        (2000, [9], "cross_disciplinary"),  # 20
+        (2010, [2, 3, 6], "cross_disciplinary"),  # three sectors at 10
+        (2000, [8], "poverty"),
+        (1950, [10], "mental_health_substance"),  # no upper age
+        (2010, [6, 2], "child_welfare"),  # barnevern before school
+        (2012, [2, 3], "school"),  # school before health
+        (1985, [5, 3], "nav_follow_up"),  # NAV before health
+        (2008, [3], "child_health"),
+        (1950, [3], "elderly_health"),
+        (1990, [11], UNTYPED),  # a sector no rule names
+    ]
+    persons = pd.DataFrame({
+        "person_id": np.arange(1, len(cases) + 1),
+        "family_id": np.arange(1, len(cases) + 1),
+        "birth_year": [c[0] for c in cases],
+        "sex": "f",
+        "district": "Sandvika",
+    })
+    events = pd.DataFrame(
+        [(i, m) for i, (_, ms, _) in enumerate(cases, start=1) for m in ms],
+        columns=["person_id", "measure_id"],
+    ).assign(start_date=D("2020-03-01"), end_date=D("2020-03-10"), units=1.0, cost_nok=100.0,
+             provider_id=None)
+    store = RecordStore.from_frames(persons=persons, measures=measures, service_events=events)
+    return store, [c[2] for c in cases]
+
+
+def test_default_rules_hand_computed():
+    store, expected = _bundle_store()
+    t = trajectories(store)
+    assert t["person_id"].tolist() == list(range(1, len(expected) + 1))
+    assert t["trajectory_type"].tolist() == expected
 
 
 def test_argument_errors():
