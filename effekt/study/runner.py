@@ -617,15 +617,18 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
 
     robustness = []
     for check, design, outcome, _, _ in checks:
+        o = outcome_of.get(outcome)
+        what = ({"kind": o.kind, "label": dict(o.label) or None} if o is not None else
+                {"kind": rb.placebo_kind, "label": None})
         if check in done:
-            robustness.append({"check": check,
-                               **_overall(done[check], min_cell, fields(("check", check)))})
+            row = _overall(done[check], min_cell, fields(("check", check)))
+            robustness.append({"check": check, **row, **what})
         else:
             robustness.append({
                 "check": check, "outcome": outcome, "design": design, "estimate": None,
                 "std_error": None, "ci_lower": None, "ci_upper": None, "suppressed": False,
                 "n_treated": None, "n_control": None, "decimals": 3, "secondary": None,
-                "not_estimable": failed[check]})
+                "not_estimable": failed[check], **what})
 
     first_run = ("outcome", names[0])
     withheld: list[dict[str, str]] = []

@@ -51,6 +51,7 @@ The keys (``?`` = optional, with its default)::
     alternative_control = "notyet"      # staggered_did only
     alternative_estimator = "staggered_did"
     placebo_outcome = "cost_pleie_omsorg"
+    placebo_kind = "share"              # the placebo's kind, unless a cost_<sector> outcome
     sensitivity = true
 
     [budget]                            # ? the budget view: every cost_<sector>
@@ -207,6 +208,7 @@ class Robustness:
     alternative_control: str | None = None
     alternative_estimator: str | None = None
     placebo_outcome: str | None = None
+    placebo_kind: str | None = None  # "nok" for a cost_<sector> placebo
     sensitivity: bool = False
 
 
@@ -267,6 +269,7 @@ class Study:
                            "alternative_control": self.robustness.alternative_control,
                            "alternative_estimator": self.robustness.alternative_estimator,
                            "placebo_outcome": self.robustness.placebo_outcome,
+                           "placebo_kind": self.robustness.placebo_kind,
                            "sensitivity": self.robustness.sensitivity},
             "budget": {"n_cases": self.budget.n_cases, "horizon": self.budget.horizon,
                        "beyond": self.budget.beyond},
@@ -569,14 +572,24 @@ def load_spec(path: str | Path) -> Study:
     design = _design(file, design_table, problems) if design_table is not None else None
     rob = _Reader(file, _table(top, "robustness", required=False), "robustness.",
                   {"pretrend_test", "alternative_control", "alternative_estimator",
-                   "placebo_outcome", "sensitivity"}, problems)
+                   "placebo_outcome", "placebo_kind", "sensitivity"}, problems)
+    placebo = rob.get("placebo_outcome", "str", None)
+    cost_placebo = placebo is not None and placebo.startswith("cost_")
+    placebo_kind = rob.get("placebo_kind", "str", "nok" if cost_placebo else None,
+                           choices=OutcomeKind)
+    if placebo is not None and placebo_kind is None and "placebo_kind" not in rob.table:
+        rob.fail("placebo_kind", f"missing: say what the placebo outcome {placebo!r} measures "
+                                 f"(one of {', '.join(map(repr, get_args(OutcomeKind)))})")
+    elif cost_placebo and placebo_kind != "nok":
+        rob.fail("placebo_kind", "a cost_<sector> placebo is an amount in NOK (kind 'nok')")
     robustness = Robustness(
         pretrend_test=rob.get("pretrend_test", "bool", True),
         alternative_control=rob.get("alternative_control", "str", None,
                                     choices=("never", "notyet")),
         alternative_estimator=rob.get("alternative_estimator", "str", None,
                                       choices=AltEstimator),
-        placebo_outcome=rob.get("placebo_outcome", "str", None),
+        placebo_outcome=placebo,
+        placebo_kind=placebo_kind,
         sensitivity=rob.get("sensitivity", "bool", False),
     )
     if (robustness.alternative_control is not None and design is not None

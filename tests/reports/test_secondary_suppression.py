@@ -443,8 +443,8 @@ def test_report_marks_hidden_cells_and_says_why(cohorts, missing):
     note = TEXTS["nb"]["secondary_note"].replace("$min_cell", "5")
     assert cohorts["html"].count(note) == 3  # under the balance, event-study, budget tables
     budget = {(row[0], row[2]): row[3:] for row in nb["budget"][1:]}
-    assert budget[("måneder med sosialhjelp", "6")] == ["–*", "–*"]  # the complement's year
-    assert budget[("måneder med sosialhjelp", "7")] == ["–", "–"]  # the "<5" event time's
+    assert budget[("kostnad NAV (kommunal), kr", "6")] == ["–*", "–*"]  # the complement's year
+    assert budget[("kostnad NAV (kommunal), kr", "7")] == ["–", "–"]  # the "<5" event time's
     assert TEXTS["nb"]["budget_hidden_years"].replace("$min_cell", "5") in cohorts["html"]
     en = _tables(missing["html"])
     flow = {row[0]: row[1] for row in en["flow"][1:]}
@@ -475,13 +475,13 @@ def test_sensitivity_budget_and_pretrend_absent_for_a_suppressed_estimate(tiny):
     withheld = {(w["statistic"], w["outcome"]) for w in r["disclosure"]["withheld"]}
     assert withheld == {("sensitivity", "social_assistance_months"),
                         ("pretrend_test", "social_assistance_months"),
-                        ("budget", "social_assistance_months"), ("budget", "cost_nav")}
+                        ("budget", "cost_helse_sosial"), ("budget", "cost_nav")}
     html = tiny["html"]
     nb = TEXTS["nb"]
     assert nb["sensitivity_withheld"] in html and nb["pretrend_withheld"] in html
     assert nb["sensitivity"].split("$")[0] not in html and "W = " not in html
-    assert "Budsjettvirkningen for måneder med sosialhjelp og kostnad NAV (kommunal), kr vises"\
-        in html
+    assert ("Budsjettvirkningen for kostnad NAV (kommunal), kr og kostnad helse og sosial, kr "
+            "vises") in html
     assert nb["budget_none"] not in html  # the study does give a cost per unit
     assert not (tiny["out"] / "tables" / "budget.csv").exists()
 
