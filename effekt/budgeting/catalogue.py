@@ -75,7 +75,8 @@ def winsorise(values: pd.Series, upper: float | None) -> pd.Series:
         return values.astype(float)
     if not _is_share(upper) or not 0.5 <= upper <= 1.0:
         raise SpecError(f"trim={upper!r} must be a percentile (as a share) in [0.5, 1] or None.")
-    return values.astype(float).clip(upper=float(values.quantile(upper)))
+    values = values.astype(float)  # booleans too: quantiles of 0/1, not of numpy bools
+    return values.clip(upper=float(values.quantile(upper)))
 
 
 def _is_share(value) -> bool:

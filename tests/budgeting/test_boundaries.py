@@ -247,3 +247,8 @@ def test_workbook_that_is_no_workbook(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert err[0].startswith("effekt: error: workbook ") and "Traceback" not in err
         assert len(err) == 2 and err[1].startswith("hint: ")
+
+
+def test_winsorise_a_boolean_column():
+    """Found by the property test: numpy booleans have no subtraction for the quantile."""
+    assert bud.winsorise(pd.Series([True, False, True]), 0.9).tolist() == [1.0, 0.0, 1.0]
