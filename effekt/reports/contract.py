@@ -3,13 +3,10 @@
 :func:`check_results` lists every missing or invalid field at once in one
 :class:`~effekt.errors.EffektError`, so that a results file the report cannot show in full
 fails with a clear message instead of a report with blanks. A field the contract lets be
-``null`` (``p_value``, ``mde`` of a suppressed estimate, ``label``, ...) must still be
-present.
-
-Results written before issue 11 (none of its fields: no ``assessment``, no outcome
-``kind``, no ``mde``) are checked against the fields they had, and the report says in a
-visible note that they carry no units and no assessment (:func:`is_legacy`); results with
-some of those fields must have all of them.
+``null`` (``p_value``, ``mde`` of a suppressed estimate, ``label``, a robustness row's
+``kind``, a count hidden by secondary suppression, ...) must still be present. Results
+written before the contract (no ``kind``, ``mde`` or ``assessment``) are not shown: run the
+study again.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ from typing import Any
 
 from effekt.errors import EffektError
 
-__all__ = ["CHECK_VALUES", "KINDS", "LEVELS", "check_results", "is_legacy"]
+__all__ = ["CHECK_VALUES", "KINDS", "LEVELS", "POPULATION_COUNTS", "check_results"]
 
 #: What an outcome measures (``spec.outcomes[i].kind`` and the rows' ``kind``).
 KINDS = ("count", "share", "days", "months", "nok")
@@ -41,31 +38,18 @@ CHECK_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 _ROW = ("outcome", "design", "estimate", "std_error", "ci_lower", "ci_upper", "decimals",
-        "suppressed", "n_treated", "n_control")
-_ROW_NEW = ("secondary", "kind", "label", "sector", "p_value", "mde")
+        "suppressed", "n_treated", "n_control", "secondary", "kind", "label")
+_OUTCOME_ROW = (*_ROW, "sector", "p_value", "mde")
 _BUDGET = ("outcome", "sector", "year", "avoided_cost_nok", "p05_nok", "p95_nok", "n_cases",
-           "suppressed")
+           "suppressed", "secondary", "estimated")
+_FILTER = ("column", "min", "max", "in")
+#: The study population's counts (``results["population"]``): a number, a band such as
+#: ``"<5"``, or None when hidden by secondary suppression.
+POPULATION_COUNTS = ("units_in_data", "units_in_study", "units_outside_population")
 _EVENT = ("event_time", "estimate", "std_error", "ci_lower", "ci_upper", "n_treated")
 
 
-def is_legacy(results: Mapping[str, Any]) -> bool:
-    """Whether results were written before issue 11: none of its fields is there.
-
-    Results with some of the fields but not all are not legacy: :func:`check_results`
-    names the missing ones.
-
-    Examples
-    --------
-    >>> is_legacy({"spec": {}, "main": {"estimate": 1.0}})
-    True
-    >>> is_legacy({"spec": {}, "main": {"kind": "days"}})
-    False
-    """
-    main = results.get("main") if isinstance(results.get("main"), Mapping) else {}
-    spec = results.get("spec") if isinstance(results.get("spec"), Mapping) else {}
-    pop = spec.get("population") if isinstance(spec.get("population"), Mapping) else {}
-    return not ("assessment" in results or "budget_inputs" in results or "kind" in main
-                or "mde" in main or "p_value" in main or "where" in pop)
+_MISSING = object()
 
 
 class _Problems:
@@ -88,10 +72,19 @@ class _Problems:
         keys = tuple(keys)
         return [r for i, r in enumerate(obj) if self.need(r, f"{where}[{i}]", keys)]
 
-    def choice(self, value: Any, where: str, allowed: Iterable[str]) -> None:
+    def choice(self, value: Any, where: str, allowed: Iterable[str | None]) -> None:
+        """Record a value not among ``allowed`` (a missing field is recorded by :meth:`need`)."""
         allowed = tuple(allowed)
-        if value not in allowed:
-            self.items.append(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+        if value is not _MISSING and value not in allowed:
+            names = ", ".join("null" if a is None else a for a in allowed)
+            self.items.append(f"{where}: {value!r} is not one of {names}")
+
+    def label(self, value: Any, where: str) -> None:
+        """Check a label: null or ``{"nb": str, "en": str}``."""
+        if value is not None and not (isinstance(value, Mapping) and all(
+                isinstance(value.get(k), str) for k in ("nb", "en"))):
+            self.items.append(f"{where}: expected null or {{\"nb\": ..., \"en\": ...}}, got "
+                              f"{value!r}")
 
 
 def check_results(results: Any) -> None:
@@ -108,61 +101,65 @@ def check_results(results: Any) -> None:
     p = _Problems()
     if not p.need(results, "", ("spec",)):
         raise EffektError("results.json cannot be shown as a report: it is not an object.")
-    legacy = is_legacy(results)
     spec = results.get("spec")
     if p.need(spec, "spec", ("language", "title", "population", "exposure", "design",
-                             "covariates", "data")):
+                             "covariates", "data", "outcomes")):
         if "language" in spec:
             p.choice(spec["language"], "spec.language", ("nb", "en"))
         pop = spec.get("population")
         if "population" in spec and p.need(pop, "spec.population", (
-                "unit", "period", "start", "end", *(() if legacy else ("where",)))):
-            p.choice(pop.get("unit"), "spec.population.unit", ("family", "person"))
-            p.choice(pop.get("period"), "spec.population.period", ("year", "quarter", "month"))
-            if not legacy:
-                p.rows(pop.get("where", []), "spec.population.where", ("column", "min", "max",
-                                                                          "in"))
+                "unit", "period", "start", "end", "where")):
+            p.choice(pop.get("unit", _MISSING), "spec.population.unit", ("family", "person"))
+            p.choice(pop.get("period", _MISSING), "spec.population.period",
+                     ("year", "quarter", "month"))
+            p.rows(pop.get("where", []), "spec.population.where", _FILTER)
         if "exposure" in spec:
             p.need(spec["exposure"], "spec.exposure", ("pilot",))
         if "design" in spec:
             p.need(spec["design"], "spec.design", ("type",))
-        if not legacy:
-            for i, o in enumerate(p.rows(spec.get("outcomes"), "spec.outcomes",
-                                         ("name", "kind", "label", "price", "where"))):
-                p.choice(o.get("kind"), f"spec.outcomes[{i}].kind", KINDS)
-                p.rows(o.get("where", []), f"spec.outcomes[{i}].where",
-                       ("column", "min", "max", "in"))
-    p.need(results, "", ("effekt_version", "estimand", "main", "outcomes", "event_study",
-                         "pretrend_test", "flow", "balance", "robustness", "sensitivity",
-                         "budget", "disclosure",
-                         *(() if legacy else ("warnings", "assessment"))))
-    row_keys = _ROW if legacy else _ROW + _ROW_NEW
+        for i, o in enumerate(p.rows(spec.get("outcomes", []), "spec.outcomes",
+                                     ("name", "kind", "label", "price", "where"))):
+            p.choice(o.get("kind", _MISSING), f"spec.outcomes[{i}].kind", KINDS)
+            p.label(o.get("label"), f"spec.outcomes[{i}].label")
+            p.rows(o.get("where", []), f"spec.outcomes[{i}].where", _FILTER)
+    p.need(results, "", ("effekt_version", "estimand", "main", "outcomes", "population",
+                         "event_study", "pretrend_test", "flow", "balance", "robustness",
+                         "sensitivity", "budget", "disclosure", "warnings", "assessment"))
     rows = []
-    if "main" in results and p.need(results["main"], "main", row_keys):
+    if "main" in results and p.need(results["main"], "main", _OUTCOME_ROW):
         rows.append(("main", results["main"]))
     rows += [(f"outcomes[{i}]", r) for i, r in
-             enumerate(p.rows(results.get("outcomes", []), "outcomes", row_keys))]
-    if not legacy:
-        for where, r in rows:
-            p.choice(r.get("kind"), f"{where}.kind", KINDS)
-            mde = r.get("mde")
-            if mde is not None:
-                p.need(mde, f"{where}.mde", ("value", "power", "alpha"))
-        budget_keys = (*_BUDGET, "secondary", "estimated")
-    else:
-        budget_keys = _BUDGET
-    p.rows(results.get("budget", []), "budget", budget_keys)
+             enumerate(p.rows(results.get("outcomes", []), "outcomes", _OUTCOME_ROW))]
+    for where, r in rows:
+        p.choice(r.get("kind", _MISSING), f"{where}.kind", KINDS)
+        p.label(r.get("label"), f"{where}.label")
+        mde = r.get("mde")
+        if mde is not None:
+            p.need(mde, f"{where}.mde", ("value", "power", "alpha"))
+    # a robustness row says what its outcome measures; null: the unit is not known
+    for i, r in enumerate(p.rows(results.get("robustness", []), "robustness",
+                                 ("check", *_ROW))):
+        p.choice(r.get("kind", _MISSING), f"robustness[{i}].kind", (*KINDS, None))
+        p.label(r.get("label"), f"robustness[{i}].label")
+    if "population" in results and p.need(results["population"], "population",
+                                          POPULATION_COUNTS):
+        for k in POPULATION_COUNTS:
+            n = results["population"].get(k)
+            if not (n is None or isinstance(n, str) or
+                    (isinstance(n, int | float) and not isinstance(n, bool))):
+                p.items.append(f"population.{k}: expected a count, a band or null, got {n!r}")
+    p.rows(results.get("budget", []), "budget", _BUDGET)
     p.rows(results.get("event_study", []), "event_study", _EVENT)
     p.rows(results.get("flow", []), "flow", ("step", "n"))
-    p.rows(results.get("robustness", []), "robustness", ("check", *_ROW))
     if results.get("balance") is not None:
         p.rows(results["balance"], "balance", ("covariate", "cohort", "smd_before",
                                                "smd_after", "n_treated"))
     if "disclosure" in results:
-        p.need(results["disclosure"], "disclosure", (
-            "min_cell", "suppressed_estimates",
-            *(() if legacy else ("secondary_cells", "withheld"))))
-    if not legacy and "assessment" in results:
+        p.need(results["disclosure"], "disclosure", ("min_cell", "suppressed_estimates",
+                                                     "secondary_cells", "withheld"))
+    if "warnings" in results:
+        p.rows(results["warnings"], "warnings", ("step", "category"))
+    if "assessment" in results:
         _check_assessment(p, results["assessment"])
     if p.items:
         raise EffektError("results.json cannot be shown as a report; missing or invalid: "
@@ -172,7 +169,7 @@ def check_results(results: Any) -> None:
 def _check_assessment(p: _Problems, a: Any) -> None:
     if not p.need(a, "assessment", ("level", "reasons")):
         return
-    p.choice(a.get("level"), "assessment.level", LEVELS)
+    p.choice(a.get("level", _MISSING), "assessment.level", LEVELS)
     for i, r in enumerate(p.rows(a.get("reasons", []), "assessment.reasons",
                                  ("check", "passed", "severity", "values"))):
         where = f"assessment.reasons[{i}]"
@@ -184,6 +181,6 @@ def _check_assessment(p: _Problems, a: Any) -> None:
         if r.get("passed") not in (True, False, None):
             p.items.append(f"{where}.passed: expected true, false or null")
         if r.get("passed") is False:
-            p.choice(r.get("severity"), f"{where}.severity", ("serious", "caution"))
+            p.choice(r.get("severity", _MISSING), f"{where}.severity", ("serious", "caution"))
         if r.get("passed") is not None or check == "precision":
             p.need(r.get("values"), f"{where}.values", CHECK_VALUES[check])

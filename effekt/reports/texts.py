@@ -1,10 +1,9 @@
-"""Report texts and labels in bokmål (``nb``) and English (``en``), one template for both.
+"""The report's sentences and headings in bokmål (``nb``) and English (``en``).
 
-Every word the report prints comes from the tables of this module: :data:`TEXTS` (the
-report's sentences and headings, :class:`string.Template` strings with ``$name`` fields),
-:data:`LABELS` (the names of outcomes, covariates, sectors, flow steps, designs and
-checks), :data:`SECTOR_NAMES`, :data:`ESTIMAND_WORDS` and :data:`SUBJECTS`. A name with no
-label reads as a humanised fallback (:func:`label`), never as a raw snake_case name.
+Every word the report prints comes from a text table: :data:`TEXTS` here (the sentences and
+headings, :class:`string.Template` strings with ``$name`` fields), the names of things in
+:mod:`effekt.reports.labels` and the assessment's reasons in :mod:`effekt.reports.assessment`.
+Both languages have the same keys.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from string import Template
 
 from effekt.reports.formatting import Formatter
 
-__all__ = ["ESTIMAND_WORDS", "LABELS", "PILOT_SHORT", "SECTOR_NAMES", "SUBJECTS", "TEXTS",
-           "fmt_number", "humanise", "label", "sector_name", "text"]
+__all__ = ["TEXTS", "fmt_number", "text"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "nb": {
@@ -38,9 +36,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_answer": "Anslag: $estimate $unit (95 % konfidensintervall $ci_lower til "
                           "$ci_upper$p_value), basert på $n_treated deltakende $units og "
                           "$n_control i sammenligningsgruppen.",
-        "summary_answer_plain": "Anslått effekt: $estimate (95 % konfidensintervall "
-                                "$ci_lower til $ci_upper), basert på $n_treated deltakende "
-                                "$units.",
         "summary_suppressed": "Hovedanslaget er undertrykt fordi det bygger på færre enn "
                               "$min_cell enheter.",
         "summary_not_estimable": "Hovedanslaget kunne ikke beregnes fra disse dataene; se "
@@ -49,19 +44,6 @@ TEXTS: dict[str, dict[str, str]] = {
                              "det avsløre et anslag som bygger på færre enn $min_cell "
                              "enheter.",
         "hidden_count": "et skjult antall",
-        "legacy_note": "Disse resultatene er skrevet av en eldre versjon av effekt, uten "
-                       "utfallenes enheter og uten samlet vurdering. Anslaget vises derfor "
-                       "uten enhet, og tilliten er vurdert bare ut fra intervallet og testen "
-                       "for trender før oppstart.",
-        "conf_withheld": "Intervallet utelukker null effekt. Testen for ulike trender før "
-                         "oppstart vises ikke (se nedenfor), så den forutsetningen er ikke "
-                         "vurdert her.",
-        "conf_high": "Intervallet utelukker null effekt, og testen for ulike trender før "
-                     "oppstart gir ikke grunn til bekymring: resultatet er forholdsvis sikkert.",
-        "conf_mid": "Intervallet utelukker null effekt, men testen for ulike trender før "
-                    "oppstart slår ut: tolk resultatet med forsiktighet.",
-        "conf_low": "Intervallet inkluderer null effekt: dataene kan ikke skille effekten fra "
-                    "tilfeldig variasjon.",
         # -- units of an outcome --------------------------------------------------------------
         "subject_family": "familier i $pilot",
         "subject_person": "personer i $pilot",
@@ -90,90 +72,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unitcol_count": "antall $per",
         "unitcol_share": "prosentpoeng",
         "unitcol_nok": "kr per $unit_one og $period_word",
-        "unitcol_unknown": "ikke oppgitt",
+        "unitcol_unknown": "ukjent enhet",
         "costs_of": "kostnader for $sector",
-        "cost_label": "kostnad $sector, kr",
-        # -- the assessment -----------------------------------------------------------------
+        # -- the assessment (its reasons: effekt.reports.assessment) ------------------------
         "assessment": "Hvor sikkert er resultatet?",
-        "level_high": "Samlet vurdering: høy tillit til resultatet.",
-        "level_moderate": "Samlet vurdering: middels tillit til resultatet.",
-        "level_low": "Samlet vurdering: lav tillit til resultatet.",
-        "level_explain": "Vurderingen bygger på kontrollene under. Én alvorlig svakhet gir "
-                         "lav tillit; en svakhet som krever forsiktighet, eller en kontroll "
-                         "som ikke kunne gjøres, gir høyst middels tillit.",
-        "status_serious": "Alvorlig svakhet",
-        "status_caution": "Krever forsiktighet",
-        "status_not_run": "Ikke vurdert",
-        "status_passed": "I orden",
-        "status_info": "Til orientering",
-        "why_sample_size_pass": "Utvalgsstørrelse: hovedanslaget bygger på nok deltakere til "
-                                "å vises.",
-        "why_sample_size_fail": "Utvalgsstørrelse: for få deltakere til at hovedanslaget kan "
-                                "vises; studien kan ikke gi et svar.",
-        "why_sample_size_none": "Utvalgsstørrelse: antallet deltakere kunne ikke vurderes.",
-        "why_balance_pass": "Balanse: etter matchingen er den største standardiserte "
-                            "forskjellen mellom gruppene (|SMD|) $value, for $covariate. Under "
-                            "$good regnes som god balanse.",
-        "why_balance_fail": "Balanse: etter matchingen er den største standardiserte "
-                            "forskjellen mellom gruppene (|SMD|) $value, for $covariate. Under "
-                            "$good regnes som god balanse og over $bad som alvorlig ubalanse; "
-                            "gruppene er altså ikke fullt sammenlignbare.",
-        "why_balance_none": "Balanse: balansen mellom gruppene kunne ikke vurderes.",
-        "why_overlap_pass": "Overlapp: $share av deltakerne fikk en sammenligningsenhet.",
-        "why_overlap_fail": "Overlapp: bare $share av deltakerne fikk en "
-                            "sammenligningsenhet$unmatched. Resultatet gjelder bare dem som "
-                            "fikk en.",
-        "why_overlap_none": "Overlapp: det kunne ikke vurderes hvor mange deltakere som fikk "
-                            "en sammenligningsenhet.",
-        "overlap_unmatched": " ($n uten)",
-        "why_attrition_pass": "Frafall: $share av enhetene ble utelatt, mest i steget "
-                              "«$step».",
-        "why_attrition_fail": "Frafall: $share av enhetene ble utelatt, mest i steget "
-                              "«$step». Så stort frafall kan gjøre utvalget skjevt.",
-        "why_attrition_none": "Frafall: frafallet kunne ikke vurderes.",
-        "why_pretrend_pass": "Trender før oppstart: testen finner ingen forskjell i "
-                             "utviklingen før oppstart ($p).",
-        "why_pretrend_fail": "Trender før oppstart: gruppene utviklet seg ulikt allerede før "
-                             "oppstart ($p). En del av forskjellen etterpå kan skyldes det.",
-        "why_pretrend_none": "Trender før oppstart: testen kunne ikke gjøres eller vises, så "
-                             "forutsetningen om like trender er ikke vurdert.",
-        "why_pretrend_power_pass": "Testens styrke: en trend før oppstart som testen ville "
-                                   "oppdaget, ville gitt en skjevhet på $bias, ikke mer enn "
-                                   "den minste påviselige effekten ($mde).",
-        "why_pretrend_power_fail": "Testens styrke: testen er svak. En trend før oppstart "
-                                   "som ville gitt en skjevhet på $bias, mer enn den minste "
-                                   "påviselige effekten ($mde), kunne gått uoppdaget.",
-        "why_pretrend_power_none": "Testens styrke: styrken til testen for trender før "
-                                   "oppstart kunne ikke vurderes.",
-        "why_placebo_pass": "Placebo: ingen påviselig effekt på $outcome, som tiltaket ikke "
-                            "skal påvirke (anslag $estimate, 95 % KI $ci_lower til "
-                            "$ci_upper).",
-        "why_placebo_fail": "Placebo: en effekt på $outcome, som tiltaket ikke skal påvirke "
-                            "(anslag $estimate, 95 % KI $ci_lower til $ci_upper). Det tyder på "
-                            "forskjeller mellom gruppene som designet ikke fanger opp.",
-        "why_placebo_none": "Placebo: effekten på placebo-utfallet kunne ikke beregnes, så "
-                            "kontrollen er ikke gjort.",
-        "why_clusters_pass": "Klynger: $n klynger. Med minst $minimum er standardfeilene "
-                             "pålitelige.",
-        "why_clusters_fail": "Klynger: bare $n klynger (færre enn $minimum). Standardfeil og "
-                             "intervaller kan være for små.",
-        "why_clusters_none": "Klynger: antallet klynger kunne ikke vurderes.",
-        "why_sensitivity_pass": "Følsomhet: en uobservert faktor måtte henge sammen med både "
-                                "deltakelse og utfall med et risikoforhold på minst $e for å "
-                                "forklare bort effekten (grense: $threshold).",
-        "why_sensitivity_fail": "Følsomhet: allerede en uobservert faktor med et "
-                                "risikoforhold på $e til både deltakelse og utfall kunne "
-                                "forklare bort effekten (grense: $threshold).",
-        "why_sensitivity_none": "Følsomhet: følsomheten for uobserverte forskjeller kunne "
-                                "ikke vurderes.",
-        "why_agreement_pass": "Andre analyser: hvert alternative anslag ligger innenfor "
-                              "hovedanalysens konfidensintervall ($checks).",
-        "why_agreement_fail": "Andre analyser: et alternativt anslag ligger utenfor "
-                              "hovedanalysens konfidensintervall ($checks).",
-        "why_agreement_none": "Andre analyser: de kunne ikke sammenlignes med hovedanalysen.",
-        "agreement_item": "$check: $estimate",
-        "why_precision_info": "Presisjon: studien kunne påvise effekter på $mde eller mer (med "
-                              "$power statistisk styrke); anslaget er $estimate.",
         # -- details --------------------------------------------------------------------------
         "design": "Design og estimand",
         "estimand": "Estimand",
@@ -223,8 +125,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "event_note": "Effekt i hver periode før og etter oppstart, i $unit (referanse: "
                       "perioden før oppstart, $ref). Vertikale streker: 95 % "
                       "konfidensintervall.",
-        "event_note_plain": "Effekt i hver periode før og etter oppstart (referanse: perioden "
-                            "før oppstart, $ref). Vertikale streker: 95 % konfidensintervall.",
         "event_hidden": "Skjulte anslag er ikke tegnet.",
         "no_event": "Designet gir ikke effekt per år etter oppstart.",
         "event_time_year": "År siden oppstart",
@@ -348,9 +248,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_answer": "Estimate: $estimate $unit (95% confidence interval $ci_lower to "
                           "$ci_upper$p_value), based on $n_treated participating $units and "
                           "$n_control in the comparison group.",
-        "summary_answer_plain": "Estimated effect: $estimate (95% confidence interval "
-                                "$ci_lower to $ci_upper), based on $n_treated participating "
-                                "$units.",
         "summary_suppressed": "The main estimate is suppressed because it rests on fewer "
                               "than $min_cell units.",
         "summary_not_estimable": "The main estimate could not be computed from these data; see "
@@ -359,20 +256,6 @@ TEXTS: dict[str, dict[str, str]] = {
                              "year it could reveal an estimate that rests on fewer than "
                              "$min_cell units.",
         "hidden_count": "a hidden number of",
-        "legacy_note": "These results were written by an older version of effekt, without "
-                       "the outcomes' units and without an overall assessment. The estimate "
-                       "is therefore shown without its unit, and confidence is judged only "
-                       "from the interval and the pre-trend test.",
-        "conf_withheld": "The interval excludes zero (no effect). The test for different "
-                         "trends before the start is not shown (see below), so that "
-                         "assumption is not assessed here.",
-        "conf_high": "The interval excludes zero (no effect) and the test for different trends "
-                     "before the start gives no cause for concern: the result is fairly "
-                     "reliable.",
-        "conf_mid": "The interval excludes zero (no effect), but the test for different trends "
-                    "before the start rejects: interpret the result with caution.",
-        "conf_low": "The interval includes zero (no effect): the data cannot tell the effect "
-                    "apart from chance variation.",
         # -- units of an outcome --------------------------------------------------------------
         "subject_family": "families in $pilot",
         "subject_person": "persons in $pilot",
@@ -401,92 +284,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unitcol_count": "number $per",
         "unitcol_share": "percentage points",
         "unitcol_nok": "NOK per $unit_one per $period_word",
-        "unitcol_unknown": "not given",
+        "unitcol_unknown": "unit unknown",
         "costs_of": "costs for $sector",
-        "cost_label": "cost of $sector, NOK",
-        # -- the assessment -----------------------------------------------------------------
+        # -- the assessment (its reasons: effekt.reports.assessment) ------------------------
         "assessment": "How reliable is the result?",
-        "level_high": "Overall: high confidence in the result.",
-        "level_moderate": "Overall: moderate confidence in the result.",
-        "level_low": "Overall: low confidence in the result.",
-        "level_explain": "The assessment rests on the checks below. One serious weakness "
-                         "means low confidence; a weakness that calls for caution, or a check "
-                         "that could not be made, means moderate confidence at best.",
-        "status_serious": "Serious weakness",
-        "status_caution": "Calls for caution",
-        "status_not_run": "Not assessed",
-        "status_passed": "Passed",
-        "status_info": "For information",
-        "why_sample_size_pass": "Sample size: the main estimate rests on enough participants "
-                                "to be shown.",
-        "why_sample_size_fail": "Sample size: too few participants for the main estimate to "
-                                "be shown; the study cannot give an answer.",
-        "why_sample_size_none": "Sample size: the number of participants could not be "
-                                "assessed.",
-        "why_balance_pass": "Balance: after matching, the largest standardised difference "
-                            "between the groups (|SMD|) is $value, for $covariate. Below $good "
-                            "counts as good balance.",
-        "why_balance_fail": "Balance: after matching, the largest standardised difference "
-                            "between the groups (|SMD|) is $value, for $covariate. Below $good "
-                            "counts as good balance and above $bad as serious imbalance; the "
-                            "groups are therefore not fully comparable.",
-        "why_balance_none": "Balance: the balance between the groups could not be assessed.",
-        "why_overlap_pass": "Overlap: $share of the participants found a comparison unit.",
-        "why_overlap_fail": "Overlap: only $share of the participants found a comparison "
-                            "unit$unmatched. The result applies only to those who did.",
-        "why_overlap_none": "Overlap: how many participants found a comparison unit could not "
-                            "be assessed.",
-        "overlap_unmatched": " ($n without)",
-        "why_attrition_pass": "Attrition: $share of the units were left out, most at the step "
-                              "‘$step’.",
-        "why_attrition_fail": "Attrition: $share of the units were left out, most at the step "
-                              "‘$step’. Attrition this large can bias the sample.",
-        "why_attrition_none": "Attrition: attrition could not be assessed.",
-        "why_pretrend_pass": "Pre-trends: the test finds no difference in the trends before "
-                             "the start ($p).",
-        "why_pretrend_fail": "Pre-trends: the groups already moved differently before the "
-                             "start ($p). Part of the later difference may be due to that.",
-        "why_pretrend_none": "Pre-trends: the test could not be made or shown, so the "
-                             "assumption of parallel trends is not assessed.",
-        "why_pretrend_power_pass": "Power of the test: a pre-trend that the test would detect "
-                                   "would bias the result by $bias, no more than the smallest "
-                                   "detectable effect ($mde).",
-        "why_pretrend_power_fail": "Power of the test: the test is weak. A pre-trend that "
-                                   "would bias the result by $bias, more than the smallest "
-                                   "detectable effect ($mde), could go undetected.",
-        "why_pretrend_power_none": "Power of the test: the power of the pre-trend test could "
-                                   "not be assessed.",
-        "why_placebo_pass": "Placebo: no detectable effect on $outcome, which the measure "
-                            "should not affect (estimate $estimate, 95% CI $ci_lower to "
-                            "$ci_upper).",
-        "why_placebo_fail": "Placebo: an effect on $outcome, which the measure should not "
-                            "affect (estimate $estimate, 95% CI $ci_lower to $ci_upper). This "
-                            "points to differences between the groups that the design does "
-                            "not capture.",
-        "why_placebo_none": "Placebo: the effect on the placebo outcome could not be "
-                            "estimated, so the check was not made.",
-        "why_clusters_pass": "Clusters: $n clusters. With at least $minimum, the standard "
-                             "errors are reliable.",
-        "why_clusters_fail": "Clusters: only $n clusters (fewer than $minimum). The standard "
-                             "errors and intervals may be too small.",
-        "why_clusters_none": "Clusters: the number of clusters could not be assessed.",
-        "why_sensitivity_pass": "Sensitivity: an unobserved factor would need a risk ratio of "
-                                "at least $e with both participation and the outcome to "
-                                "explain the effect away (threshold: $threshold).",
-        "why_sensitivity_fail": "Sensitivity: an unobserved factor with a risk ratio of only "
-                                "$e with both participation and the outcome could explain "
-                                "the effect away (threshold: $threshold).",
-        "why_sensitivity_none": "Sensitivity: the sensitivity to unobserved differences could "
-                                "not be assessed.",
-        "why_agreement_pass": "Other analyses: each alternative estimate lies inside the "
-                              "main confidence interval ($checks).",
-        "why_agreement_fail": "Other analyses: an alternative estimate lies outside the main "
-                              "confidence interval ($checks).",
-        "why_agreement_none": "Other analyses: they could not be compared with the main "
-                              "analysis.",
-        "agreement_item": "$check: $estimate",
-        "why_precision_info": "Precision: the study could detect effects of $mde or larger "
-                              "(with $power power); the estimate is $estimate.",
         # -- details --------------------------------------------------------------------------
         "design": "Design and estimand",
         "estimand": "Estimand",
@@ -537,9 +338,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "event_note": "The effect in each period before and after the start, in $unit "
                       "(reference: the period before the start, $ref). Vertical bars: 95% "
                       "confidence intervals.",
-        "event_note_plain": "The effect in each period before and after the start (reference: "
-                            "the period before the start, $ref). Vertical bars: 95% "
-                            "confidence intervals.",
         "event_hidden": "Hidden estimates are not drawn.",
         "no_event": "The design gives no effect by year since the start.",
         "event_time_year": "Years since start",
@@ -647,166 +445,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Names of outcomes, covariates (the columns of ``persons`` and the derived attributes
-#: ``age`` and ``provider_type``), their values, flow steps, designs, checks, pilots and
-#: units, as the report shows them. Sectors are in :data:`SECTOR_NAMES`; a ``cost_<sector>``
-#: outcome reads as that sector's cost (:func:`label`).
-LABELS: dict[str, dict[str, str]] = {
-    "nb": {
-        # outcomes of the synthetic municipality (outcomes.outcome)
-        "social_assistance_months": "måneder med sosialhjelp", "employed": "andel i arbeid",
-        "leisure_participation": "andel som deltar i fritidsaktiviteter",
-        "school_absence_days": "fraværsdager i skolen",
-        "barnevern_referral": "andel meldt til barnevernet",
-        "cost_total": "samlet kostnad, kr",
-        # covariates: the columns of persons and the derived attributes
-        "role": "rolle i familien", "birth_year": "fødselsår", "sex": "kjønn",
-        "district": "bydel", "household_income_nok": "husholdningsinntekt (kr)",
-        "income_decile": "inntektsdesil", "n_children": "antall barn",
-        "prior_social_assistance_months": "måneder med sosialhjelp før oppstart",
-        "risk_factors": "antall risikofaktorer",
-        "risk_family_0_2": "risikofamilie med barn 0–2 år",
-        "cross_disciplinary": "tverrfaglig oppfølging",
-        "mental_health_substance": "psykisk helse eller rus", "poverty": "lavinntekt",
-        "move_in_date": "innflyttingsdato", "move_out_date": "utflyttingsdato",
-        "holf_eligible": "aktuell for HOLF", "holf_round": "HOLF-runde",
-        "holf_lottery": "HOLF-loddtrekning", "age": "alder", "provider_type": "tjenestested",
-        # values of role, sex and provider_type
-        "child": "barn", "adult": "voksne", "F": "kvinner", "M": "menn",
-        "school": "skole", "kindergarten": "barnehage", "health_station": "helsestasjon",
-        "nav_office": "NAV-kontor", "home_care": "hjemmetjeneste",
-        "child_welfare_office": "barneverntjeneste",
-        # pilots, units, designs
-        "person": "personer", "family": "familier", "holf": "HOLF (helhetlig oppfølging av "
-        "lavinntektsfamilier)", "samhandling": "samhandlingsmodellen",
-        "staggered_did": "forskjøvet forskjell-i-forskjeller (Callaway og Sant'Anna)",
-        "matched_did": "matchet forskjell-i-forskjeller", "matching": "matching",
-        "rct": "randomisert forsøk", "did_2x2": "forskjell-i-forskjeller (2x2)",
-        "twfe_event_study": "hendelsesstudie med toveis faste effekter",
-        # robustness checks and assessment checks
-        "alternative_control": "annen kontrollgruppe (ikke ennå behandlet)",
-        "alternative_estimator": "annen estimator", "placebo_outcome": "placebo-utfall",
-        "sensitivity": "følsomhetsanalyse (E-verdi)", "balance": "balanse",
-        "overlap": "overlapp", "attrition": "frafall", "pretrend": "trender før oppstart",
-        "pretrend_power": "styrken til testen for trender før oppstart", "placebo": "placebo",
-        "clusters": "klynger", "agreement": "andre analyser", "precision": "presisjon",
-        # steps of the sample flow
-        "units_in_panel": "enheter i panelet", "units_with_outcome": "enheter med målt utfall",
-        "dropped_treated_before_first_period": "utelatt: startet før første periode",
-        "dropped_treated_after_last_period": "utelatt: startet etter siste periode",
-        "dropped_incomplete_outcome_or_residence": "utelatt: ikke bosatt eller ikke målt i "
-        "alle perioder",
-        "dropped_treated_outside_window": "utelatt: startet utenfor vinduet",
-        "dropped_missing_covariate_or_cluster": "utelatt: mangler kovariat eller klynge",
-        "treated": "deltakere", "controls": "sammenligningsenheter",
-        "treated_matched": "deltakere matchet", "treated_unmatched": "deltakere uten match",
-        "controls_available": "mulige sammenligningsenheter",
-        "controls_used": "sammenligningsenheter brukt", "control": "sammenligningsenheter",
-        "no_outcome_measured": "utelatt: utfallet ikke målt", "dropped": "utelatt",
-        # the study population (results["population"])
-        "units_in_data": "enheter i dataene",
-        "units_outside_population": "utenfor studiepopulasjonen",
-        "units_in_study": "i studiepopulasjonen", "sample_size": "utvalgsstørrelse",
-    },
-    "en": {
-        "social_assistance_months": "months on social assistance", "employed": "share employed",
-        "leisure_participation": "share taking part in leisure activities",
-        "school_absence_days": "days absent from school",
-        "barnevern_referral": "share referred to child welfare",
-        "cost_total": "total cost, NOK",
-        "role": "role in the family", "birth_year": "year of birth", "sex": "sex",
-        "district": "district", "household_income_nok": "household income (NOK)",
-        "income_decile": "income decile", "n_children": "number of children",
-        "prior_social_assistance_months": "months on social assistance before the start",
-        "risk_factors": "number of risk factors",
-        "risk_family_0_2": "risk family with children aged 0–2",
-        "cross_disciplinary": "cross-disciplinary follow-up",
-        "mental_health_substance": "mental health or substance use", "poverty": "low income",
-        "move_in_date": "date moved in", "move_out_date": "date moved out",
-        "holf_eligible": "eligible for HOLF", "holf_round": "HOLF round",
-        "holf_lottery": "HOLF lottery", "age": "age", "provider_type": "service provider",
-        "child": "children", "adult": "adults", "F": "women", "M": "men",
-        "school": "school", "kindergarten": "kindergarten", "health_station": "health centre",
-        "nav_office": "NAV office", "home_care": "home care",
-        "child_welfare_office": "child welfare service",
-        "person": "persons", "family": "families", "holf": "HOLF (comprehensive follow-up of "
-        "low-income families)", "samhandling": "the collaboration model (samhandlingsmodellen)",
-        "staggered_did": "staggered difference-in-differences (Callaway and Sant'Anna)",
-        "matched_did": "matched difference-in-differences", "matching": "matching",
-        "rct": "randomised trial", "did_2x2": "difference-in-differences (2x2)",
-        "twfe_event_study": "two-way fixed effects event study",
-        "alternative_control": "other control group (not yet treated)",
-        "alternative_estimator": "other estimator", "placebo_outcome": "placebo outcome",
-        "sensitivity": "sensitivity analysis (E-value)", "balance": "balance",
-        "overlap": "overlap", "attrition": "attrition", "pretrend": "pre-trends",
-        "pretrend_power": "power of the pre-trend test", "placebo": "placebo",
-        "clusters": "clusters", "agreement": "other analyses", "precision": "precision",
-        "units_in_panel": "units in the panel", "units_with_outcome": "units with the outcome "
-        "measured", "dropped_treated_before_first_period": "dropped: started before the first "
-        "period", "dropped_treated_after_last_period": "dropped: started after the last period",
-        "dropped_incomplete_outcome_or_residence": "dropped: not resident or not measured in "
-        "every period", "dropped_treated_outside_window": "dropped: started outside the window",
-        "dropped_missing_covariate_or_cluster": "dropped: missing covariate or cluster",
-        "treated": "participants", "controls": "comparison units",
-        "treated_matched": "participants matched", "treated_unmatched": "participants without "
-        "a match", "controls_available": "comparison units available",
-        "controls_used": "comparison units used", "control": "comparison units",
-        "no_outcome_measured": "dropped: outcome not measured", "dropped": "dropped",
-        "units_in_data": "units in the data",
-        "units_outside_population": "outside the study population",
-        "units_in_study": "in the study population", "sample_size": "sample size",
-    },
-}
-
-#: The sectors of ``measures.sector`` (:data:`effekt.budgeting.sectors.SECTORS`: the
-#: municipal sectors and the payers outside the municipality).
-SECTOR_NAMES: dict[str, dict[str, str]] = {
-    "nb": {"oppvekst_barnehage": "barnehage", "oppvekst_skole": "skole",
-           "helse_sosial": "helse og sosial", "pleie_omsorg": "pleie og omsorg",
-           "nav": "NAV (kommunal)", "barnevern": "barnevern",
-           "nav_state": "NAV (statlig)", "health_trust": "helseforetaket"},
-    "en": {"oppvekst_barnehage": "kindergarten", "oppvekst_skole": "school",
-           "helse_sosial": "health and social services", "pleie_omsorg": "care services",
-           "nav": "NAV (municipal)", "barnevern": "child welfare",
-           "nav_state": "NAV (state)", "health_trust": "the health trust"},
-}
-
-#: The estimand of each design in plain words, for the report's reader; the English
-#: report adds the technical statement the estimators give.
-ESTIMAND_WORDS: dict[str, dict[str, str]] = {
-    "nb": {
-        "staggered_did": "gjennomsnittlig effekt for deltakerne i årene etter oppstart, "
-        "sammenlignet med utviklingen hos dem som ikke hadde fått tiltaket",
-        "matched_did": "gjennomsnittlig effekt for deltakerne i årene etter oppstart, "
-        "sammenlignet med matchede familier eller personer med samme forhistorie",
-        "did_2x2": "effekt for deltakerne mellom to år, sammenlignet med endringen hos andre",
-        "matching": "effekt for deltakerne, sammenlignet med like ikke-deltakere",
-        "rct": "gjennomsnittlig effekt av å bli trukket ut til tiltaket",
-    },
-    "en": {
-        "staggered_did": "the average effect on participants in the years after they "
-        "started, compared with the path of those the measure had not reached",
-        "matched_did": "the average effect on participants in the years after they started, "
-        "compared with matched families or persons with the same history",
-        "did_2x2": "the effect on participants between two years, against others' change",
-        "matching": "the effect on participants, compared with similar non-participants",
-        "rct": "the average effect of being assigned to the measure",
-    },
-}
-
-#: Who took part, by pilot and unit, where the general form (``subject_<unit>`` with the
-#: pilot's short name, :data:`PILOT_SHORT`) reads badly.
-SUBJECTS: dict[str, dict[tuple[str, str], str]] = {
-    "nb": {("holf", "family"): "HOLF-familiene"},
-    "en": {("holf", "family"): "HOLF families"},
-}
-
-#: A pilot's name inside a sentence (the label has its long form).
-PILOT_SHORT: dict[str, dict[str, str]] = {
-    "nb": {"holf": "HOLF", "samhandling": "samhandlingsmodellen"},
-    "en": {"holf": "HOLF", "samhandling": "the collaboration model"},
-}
-
 
 def text(lang: str, key: str, **fields: object) -> str:
     """Return the text ``key`` in ``lang`` with ``fields`` filled in.
@@ -819,50 +457,6 @@ def text(lang: str, key: str, **fields: object) -> str:
     'effekt 0.1.0'
     """
     return Template(TEXTS[lang][key]).substitute({k: str(v) for k, v in fields.items()})
-
-
-def humanise(name: str) -> str:
-    """Return a name with no label in words: underscores become spaces.
-
-    Examples
-    --------
-    >>> humanise("days_in_care_2")
-    'days in care 2'
-    """
-    return " ".join(name.replace("_", " ").split())
-
-
-def label(lang: str, name: str) -> str:
-    """Return a readable label for a column, value, design, check or step name.
-
-    A service-cost column ``cost_<sector>`` reads as the cost of that sector, in NOK; a
-    sector key as its sector name; a name with no label as :func:`humanise` gives it.
-
-    Examples
-    --------
-    >>> label("nb", "employed"), label("en", "cost_nav"), label("nb", "cost_unknown")
-    ('andel i arbeid', 'cost of NAV (municipal), NOK', 'kostnad unknown, kr')
-    >>> label("en", "oppvekst_skole"), label("en", "wellbeing_score")
-    ('school', 'wellbeing score')
-    """
-    if name in LABELS[lang]:
-        return LABELS[lang][name]
-    if name in SECTOR_NAMES[lang]:
-        return SECTOR_NAMES[lang][name]
-    if name.startswith("cost_"):
-        return text(lang, "cost_label", sector=sector_name(lang, name.removeprefix("cost_")))
-    return humanise(name)
-
-
-def sector_name(lang: str, sector: str) -> str:
-    """Return a sector's name (a humanised key for a sector with no name).
-
-    Examples
-    --------
-    >>> sector_name("nb", "oppvekst_skole"), sector_name("en", "nav_state")
-    ('skole', 'NAV (state)')
-    """
-    return SECTOR_NAMES[lang].get(sector) or humanise(sector)
 
 
 def fmt_number(x: float | None, decimals: int, lang: str) -> str:

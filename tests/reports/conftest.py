@@ -1,9 +1,9 @@
 """Results as the report receives them: the shipped studies' and small hand-made ones.
 
 ``results_of(...)`` builds a small results dict with every field of the results contract
-(docs/contracts.md: outcome kinds, labels, filters, ``p_value`` and ``mde``, budget rows
-with ``estimated``, the assessment), so that a test can change one field and see what the
-report makes of it.
+(docs/contracts.md: outcome kinds, labels, filters, ``p_value`` and ``mde``, the study
+population's counts, robustness rows with their ``kind``, budget rows with ``estimated``,
+the assessment), so that a test can change one field and see what the report makes of it.
 """
 
 from __future__ import annotations
@@ -52,10 +52,21 @@ def _row(outcome: str, kind: str, estimate: float | None, lo: float | None,
             **over}
 
 
+def robustness_row(check: str, outcome: str, kind: str | None, estimate: float | None,
+                   lo: float | None, hi: float | None, decimals: int = 3,
+                   **over: Any) -> dict[str, Any]:
+    """A robustness row as the runner writes it (its outcome's ``kind`` and ``label``)."""
+    row = _row(outcome, kind, estimate, lo, hi, decimals, **over)
+    for k in ("sector", "p_value", "mde"):
+        row.pop(k)
+    return {"check": check, **row, "not_estimable": None}
+
+
 def results_of(lang: str = "nb", *, kind: str = "months", outcome: str | None = None,
                estimate: float | None = -1.234, ci: tuple[float, float] = (-2.0, -0.5),
                unit: str = "family", where: list | None = None,
-               reasons: list | None = None, level: str = "high") -> dict[str, Any]:
+               reasons: list | None = None, level: str = "high",
+               robustness: list | None = None) -> dict[str, Any]:
     """A small results dict with every contract field (one main outcome and a NOK one)."""
     outcome = outcome or {"months": "social_assistance_months", "share": "employed",
                           "days": "school_absence_days", "nok": "cost_nav",
@@ -86,10 +97,12 @@ def results_of(lang: str = "nb", *, kind: str = "months", outcome: str | None = 
                  "outcomes": spec_outcomes, "design": {"type": "staggered_did"},
                  "robustness": {"pretrend_test": True, "alternative_control": None,
                                 "alternative_estimator": None, "placebo_outcome": None,
-                                "sensitivity": False},
+                                "placebo_kind": None, "sensitivity": False},
                  "budget": {"n_cases": None, "horizon": 3, "beyond": "zero"}},
         "estimand": "average effect on the treated over event times >= 0",
         "main": main, "outcomes": [main, cost],
+        "population": {"where": where or [], "units_in_data": 1200, "units_in_study": 440,
+                       "units_outside_population": 760},
         "event_study": [
             {"event_time": t, "estimate": e, "std_error": 0.3, "ci_lower": e - 0.6,
              "ci_upper": e + 0.6, "n_treated": 40, "suppressed": False, "secondary": None}
@@ -98,7 +111,8 @@ def results_of(lang: str = "nb", *, kind: str = "months", outcome: str | None = 
         "flow": [{"step": "units_with_outcome", "n": 440, "secondary": None},
                  {"step": "treated", "n": 40, "secondary": None},
                  {"step": "controls", "n": 400, "secondary": None}],
-        "balance": None, "robustness": [], "sensitivity": None, "budget": budget,
+        "balance": None, "robustness": robustness or [], "sensitivity": None,
+        "budget": budget,
         "budget_inputs": [],
         "disclosure": {"min_cell": 5, "suppressed_estimates": 0, "secondary_cells": 0,
                        "withheld": []},
@@ -117,3 +131,9 @@ def make_results():
 def in_english():
     """``english``: the same results, reported in English."""
     return english
+
+
+@pytest.fixture(scope="session")
+def make_robustness_row():
+    """``robustness_row``: a robustness row as the runner writes it."""
+    return robustness_row

@@ -1,4 +1,4 @@
-"""Disclosure control and report rendering on hand-made results."""
+"""Disclosure control and report rendering on hand-made results (every contract field)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from effekt.errors import EffektError
 from effekt.reports import check_no_identifiers, render_report
+from effekt.reports.assessment import REASON_TEXTS
 from effekt.reports.disclosure import complementary, count, event_table, exposed
 from effekt.reports.texts import TEXTS, fmt_number
 
@@ -36,34 +37,30 @@ def test_identifier_columns_and_keys_are_refused():
 
 def test_texts_have_the_same_keys_and_numbers_format_by_language():
     assert set(TEXTS["nb"]) == set(TEXTS["en"])
+    assert set(REASON_TEXTS["nb"]) == set(REASON_TEXTS["en"])
+    assert not set(TEXTS["nb"]) & set(REASON_TEXTS["nb"])
     assert fmt_number(-0.5, 3, "nb") == "−0,500"
     assert fmt_number(12345.0, 0, "en") == "12,345"
 
 
-def _results(lang: str, suppressed: bool) -> dict:
-    row = {"outcome": "employed", "design": "did_2x2", "estimate": None if suppressed else 0.1,
-           "std_error": None if suppressed else 0.05, "ci_lower": None if suppressed else 0.0,
-           "ci_upper": None if suppressed else 0.2, "decimals": 3, "suppressed": suppressed,
-           "n_treated": "<5" if suppressed else 12, "n_control": 40}
-    return {
-        "spec": {"language": lang, "title": "T", "population": {"unit": "person", "period":
-                 "year", "start": None, "end": None}, "design": {"type": "did_2x2"},
-                 "exposure": {"pilot": "holf"}, "covariates": [],
-                 "data": {"synthetic": {"seed": 1, "scale": 0.1}}},
-        "estimand": "ATT", "main": row, "outcomes": [row], "event_study": [],
-        "pretrend_test": None, "flow": [{"step": "treated", "n": row["n_treated"]}],
-        "balance": None, "robustness": [], "sensitivity": None, "budget": [],
-        "disclosure": {"min_cell": 5, "suppressed_estimates": int(suppressed)},
-        "effekt_version": "0.1.0",
-    }
+@pytest.fixture
+def employed(make_results):
+    """``employed(lang, suppressed)``: the share employed of persons, with every contract field.
+
+    The main estimate rests on 40 participants, or is suppressed (fewer than 5).
+    """
+    def build(lang: str, suppressed: bool) -> dict:
+        return make_results(lang, kind="share", estimate=None if suppressed else 0.1,
+                            ci=(0.0, 0.2), unit="person")
+    return build
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-def test_report_renders_both_languages_and_hides_a_suppressed_main_estimate(lang):
-    html = render_report(_results(lang, suppressed=False))
+def test_report_renders_both_languages_and_hides_a_suppressed_main_estimate(employed, lang):
+    html = render_report(employed(lang, suppressed=False))
     assert f'<html lang="{lang}">' in html and 'id="main-estimate"' in html
     assert "<script" not in html
-    hidden = render_report(_results(lang, suppressed=True))
+    hidden = render_report(employed(lang, suppressed=True))
     assert 'id="main-estimate"' not in hidden and "&lt;5" in hidden
 
 
@@ -75,8 +72,8 @@ def test_report_renders_both_languages_and_hides_a_suppressed_main_estimate(lang
      "There were too few units to match with to give everyone 3 matches (fewer than 5 "
      "comparison units for 5 or more participants)."),
 ])
-def test_report_words_a_disclosed_warning_in_its_language(lang, where, what):
-    results = _results(lang, suppressed=False)
+def test_report_words_a_disclosed_warning_in_its_language(employed, lang, where, what):
+    results = employed(lang, suppressed=False)
     results["warnings"] = [
         {"step": "main", "check": None, "outcome": "employed", "design": "did_2x2",
          "category": "too_few_controls_for_ratio", "message": "(technical, English)",
@@ -91,8 +88,8 @@ def test_report_words_a_disclosed_warning_in_its_language(lang, where, what):
     assert "(technical, English)" not in html
 
 
-def test_report_lists_failed_cells_once_per_analysis():
-    results = _results("en", suppressed=False)
+def test_report_lists_failed_cells_once_per_analysis(employed):
+    results = employed("en", suppressed=False)
     where = {"step": "robustness", "check": "alternative_control", "outcome": "employed",
              "design": "staggered_did"}
     results["warnings"] = [
@@ -111,11 +108,11 @@ def test_report_lists_failed_cells_once_per_analysis():
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-def test_report_says_when_the_main_estimate_could_not_be_computed(lang):
-    results = _results(lang, suppressed=False)
-    nan = {k: None for k in ("estimate", "std_error", "ci_lower", "ci_upper")}
+def test_report_says_when_the_main_estimate_could_not_be_computed(employed, lang):
+    results = employed(lang, suppressed=False)
+    nan = {k: None for k in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value", "mde")}
     results["main"] = {**results["main"], **nan}
-    results["outcomes"] = [results["main"]]
+    results["outcomes"][0] = results["main"]
     html = render_report(results)  # rendered (it failed on a NaN interval before)
     assert TEXTS[lang]["summary_not_estimable"] in html and 'id="main-estimate"' not in html
 
@@ -201,8 +198,8 @@ def test_random_tables_leave_no_hidden_cell_determined(seed):
 # -- the report: secondary marks and withheld statistics --------------------------------------
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-def test_report_marks_secondary_cells_and_says_what_is_withheld(lang):
-    results = _results(lang, suppressed=False)
+def test_report_marks_secondary_cells_and_says_what_is_withheld(employed, lang):
+    results = employed(lang, suppressed=False)
     results["main"] |= {"ci_lower": 0.05}  # the interval excludes 0
     results["flow"] = [{"step": "units_with_outcome", "n": None, "secondary": "n"},
                        {"step": "treated", "n": "<5", "secondary": None}]
@@ -215,10 +212,16 @@ def test_report_marks_secondary_cells_and_says_what_is_withheld(lang):
         {"statistic": "sensitivity", "outcome": "employed"},
         {"statistic": "pretrend_test", "outcome": "employed"},
         {"statistic": "budget", "outcome": "employed"}]}
+    results["pretrend_test"], results["budget"] = None, []
+    results["assessment"] = {"level": "moderate", "reasons": [  # the test could not be shown
+        {"check": "pretrend", "passed": None, "severity": None, "detail": "withheld",
+         "values": {}}]}
     html = render_report(results)
     assert "<td>–*</td>" in html and "<td>&lt;5</td>" in html
     assert html.count(escape(TEXTS[lang]["secondary_note"].replace("$min_cell", "5"))) == 2
-    for key in ("sensitivity_withheld", "pretrend_withheld", "conf_withheld"):
+    for key in ("sensitivity_withheld", "pretrend_withheld"):
         assert escape(TEXTS[lang][key]) in html, key
+    assert escape(REASON_TEXTS[lang]["why_pretrend_none"]) in html
+    assert escape(TEXTS[lang]["budget_withheld"].split("$")[0]) in html
     assert escape(TEXTS[lang]["budget_none"]) not in html
     assert TEXTS[lang]["event_hidden"] in html

@@ -1,7 +1,8 @@
 """Nothing untranslated: no English fragment in a bokmål report, and the other way round.
 
-The fragments are derived from the text tables themselves (effekt.reports.texts): every
-text, label, sector name, estimand and subject of one language is split at its ``$fields``;
+The fragments are derived from the text tables themselves (effekt.reports.texts, .labels and
+the assessment's reasons): every text, reason, label, sector name, estimand and subject of one
+language is split at its ``$fields``;
 a piece with at least four letters that occurs in no text of the other language (so not a
 number, a proper name such as HOLF or NAV, or a word the two languages share such as
 "Design") must not appear in a report of the other language.
@@ -15,14 +16,16 @@ import re
 
 import pytest
 
+from effekt.reports import labels as L
 from effekt.reports import render_report
-from effekt.reports import texts as T
+from effekt.reports.assessment import REASON_TEXTS
+from effekt.reports.texts import TEXTS
 
 
 def _strings(lang: str) -> list[str]:
-    return [*T.TEXTS[lang].values(), *T.LABELS[lang].values(), *T.SECTOR_NAMES[lang].values(),
-            *T.ESTIMAND_WORDS[lang].values(), *T.SUBJECTS[lang].values(),
-            *T.PILOT_SHORT[lang].values()]
+    return [*TEXTS[lang].values(), *REASON_TEXTS[lang].values(), *L.LABELS[lang].values(),
+            *L.SECTOR_NAMES[lang].values(), *L.ESTIMAND_WORDS[lang].values(),
+            *L.SUBJECTS[lang].values(), *L.PILOT_SHORT[lang].values(), L.COST_LABEL[lang]]
 
 
 def fragments(lang: str) -> list[str]:
@@ -59,8 +62,9 @@ def test_the_fragment_lists_are_long_and_skip_shared_words():
         assert shared not in en and shared not in nb
 
 
-def _variants(results: dict, make_results) -> list[dict]:
-    """The report's branches: the study, a null result, shares, NOK, children, warnings."""
+def _variants(results: dict, make_results, make_robustness_row) -> list[dict]:
+    """The report's branches: the study, a null result, shares, NOK, children, warnings,
+    robustness rows in each unit (and an unknown one), a hidden population count."""
     out = [results]
     out.append(make_results(estimate=-0.2, ci=(-0.9, 0.5)))
     out.append(make_results(kind="share", estimate=0.142, ci=(0.05, 0.23)))
@@ -81,6 +85,12 @@ def _variants(results: dict, make_results) -> list[dict]:
         {"statistic": s, "outcome": "social_assistance_months"}
         for s in ("sensitivity", "pretrend_test", "budget")]
     out.append(hidden)
+    rows = [make_robustness_row("placebo_outcome", o, kind, -0.01, -0.03, 0.02)
+            for o, kind in (("leisure_participation", "share"), ("cost_nav", "nok"),
+                            ("wellbeing_score", None))]
+    units = make_results(robustness=rows)
+    units["population"]["units_in_study"] = None
+    out.append(units)
     return out
 
 
@@ -88,11 +98,12 @@ def _variants(results: dict, make_results) -> list[dict]:
                                              ("nb", "samhandling_results"),
                                              ("en", "holf_results"),
                                              ("en", "samhandling_results")])
-def test_no_fragment_of_the_other_language(request, make_results, lang, study):
+def test_no_fragment_of_the_other_language(request, make_results, make_robustness_row, lang,
+                                           study):
     other = "en" if lang == "nb" else "nb"
     pieces = fragments(other)
     results = request.getfixturevalue(study)
-    for r in _variants(results, make_results):
+    for r in _variants(results, make_results, make_robustness_row):
         r = copy.deepcopy(r)
         r["spec"]["language"] = lang
         r["spec"]["title"] = "Title"  # the user's own words are not the report's

@@ -18,7 +18,8 @@ from effekt.reports import render_report
 from effekt.reports.contract import CHECK_VALUES
 from effekt.reports.formatting import Formatter
 from effekt.reports.html import MARK
-from effekt.reports.texts import LABELS, SECTOR_NAMES, TEXTS
+from effekt.reports.labels import LABELS, SECTOR_NAMES
+from effekt.reports.texts import TEXTS
 from effekt.study import runner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,14 +62,18 @@ def test_holf_headline_has_unit_direction_and_comparison(holf_results, in_englis
     assert "p = " in visible(nb).split("Hvor sikkert")[0] or "p < " in visible(nb)
 
 
-def test_samhandling_headline_speaks_of_persons(samhandling_results):
+def test_samhandling_headline_speaks_of_children(samhandling_results, in_english):
     m = samhandling_results["main"]
     assert m["kind"] == "days" and m["ci_upper"] < 0
-    assert not any(w["column"] == "role" for w in samhandling_results["spec"]["population"]
-                   ["where"])  # no role filter: persons, not children
+    assert {"column": "role", "min": None, "max": None, "in": ["child"]} in \
+        samhandling_results["spec"]["population"]["where"]  # the population: children only
+    n = abs(m["estimate"])
     assert answer(render_report(samhandling_results)) == (
-        f"Personer i samhandlingsmodellen hadde {Formatter('nb').number(abs(m['estimate']), 1)}"
-        f" færre fraværsdager i skolen per år enn sammenlignbare personer.")
+        f"Barn i samhandlingsmodellen hadde {Formatter('nb').number(n, 1)} færre fraværsdager "
+        f"i skolen per år enn sammenlignbare barn.")
+    assert answer(render_report(in_english(samhandling_results))) == (
+        f"Children in the collaboration model had {n:.1f} fewer days absent from school per "
+        f"year than comparable children.")
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
@@ -215,17 +220,131 @@ def test_an_unknown_check_or_kind_is_an_error(make_results):
         render_report(r)
 
 
-def test_results_from_before_the_contract_render_with_a_visible_note(make_results):
+def test_results_from_before_the_contract_are_an_error_naming_the_fields(make_results):
     r = make_results("en")
     for row in (r["main"], *r["outcomes"]):
         for k in ("kind", "label", "sector", "p_value", "mde"):
             row.pop(k, None)
-    for k in ("assessment", "budget_inputs"):
+    for k in ("assessment", "budget_inputs", "population", "warnings"):
         del r[k]
     del r["spec"]["population"]["where"]
+    with pytest.raises(EffektError) as err:
+        render_report(r)
+    message = str(err.value)
+    for named in ("spec.population.where", "population", "warnings", "assessment", "main.kind",
+                  "main.label", "main.mde", "main.p_value", "outcomes[1].sector"):
+        assert re.search(rf"(: |, ){re.escape(named)}(,|\.$)", message), named
+    assert "is not one of" not in message  # a missing kind is named once, as missing
+
+
+@pytest.mark.parametrize(("path", "named"), [
+    (("robustness", 0, "kind"), "robustness[0].kind"),
+    (("robustness", 0, "label"), "robustness[0].label"),
+    (("population", "units_outside_population"), "population.units_outside_population"),
+])
+def test_robustness_and_population_fields_are_part_of_the_contract(make_results,
+                                                                   make_robustness_row, path,
+                                                                   named):
+    def placebo(kind):
+        return make_robustness_row("placebo_outcome", "leisure_participation", kind, -0.005,
+                                   -0.029, 0.019)
+
+    r = make_results(robustness=[placebo("share")])
+    obj = r
+    for k in path[:-1]:
+        obj = obj[k]
+    del obj[path[-1]]
+    with pytest.raises(EffektError, match=re.escape(named)):
+        render_report(r)
+    r = make_results(robustness=[placebo("litres")])
+    with pytest.raises(EffektError, match=re.escape("robustness[0].kind: 'litres' is not one "
+                                                    "of count, share, days, months, nok, null")):
+        render_report(r)
+
+
+# -- robustness rows in their own unit -------------------------------------------------------
+
+def _placebo(kind: str | None, estimate: float = -0.005, ci: tuple = (-0.029, 0.019),
+             outcome: str = "leisure_participation", decimals: int = 3) -> tuple:
+    """The arguments of a placebo row (``make_robustness_row``)."""
+    return ("placebo_outcome", outcome, kind, estimate, *ci, decimals)
+
+
+@pytest.mark.parametrize(("lang", "row", "expected"), [
+    ("nb", _placebo("share"), ["andel som deltar i fritidsaktiviteter", "prosentpoeng",
+                               "−0,5", "−2,9 – 1,9"]),
+    ("en", _placebo("share"), ["share taking part in leisure activities", "percentage points",
+                               "-0.5", "-2.9 – 1.9"]),
+    ("nb", _placebo("nok", -120.4, (-900.2, 660.7), "cost_pleie_omsorg", 0),
+     ["kostnad pleie og omsorg, kr", "kr per familie og år", "−120", "−900 – 661"]),
+    ("en", _placebo("days", -2.4544, (-3.2041, -1.7032), "school_absence_days"),
+     ["days absent from school", "days per year", "-2.454", "-3.204 – -1.703"]),
+    ("nb", _placebo(None, -0.0123, (-0.0456, 0.0211), "wellbeing_score"),
+     ["wellbeing score", "ukjent enhet", "−0,012", "−0,046 – 0,021"]),
+    ("en", _placebo(None, -0.0123, (-0.0456, 0.0211), "wellbeing_score"),
+     ["wellbeing score", "unit unknown", "-0.012", "-0.046 – 0.021"]),
+])
+def test_each_robustness_row_is_shown_in_its_own_unit(make_results, make_robustness_row, lang,
+                                                      row, expected):
+    rows = [make_robustness_row(*row)]
+    table = tables(render_report(make_results(lang, robustness=rows)))["robustness"]
+    assert table[1][2:6] == expected
+
+
+def test_a_robustness_row_label_is_used(make_results, make_robustness_row):
+    row = make_robustness_row(*_placebo("share", outcome="club_member"))
+    row["label"] = {"nb": "andel i en klubb", "en": "share in a club"}
+    table = tables(render_report(make_results("en", robustness=[row])))["robustness"]
+    assert table[1][2:4] == ["share in a club", "percentage points"]
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_samhandling_placebo_is_in_percentage_points(samhandling_results, lang):
+    r = copy.deepcopy(samhandling_results)
+    r["spec"]["language"] = lang
+    assert r["spec"]["robustness"]["placebo_kind"] == "share"
+    rows = {row["check"]: row for row in r["robustness"]}
+    assert rows["placebo_outcome"]["kind"] == "share"
+    assert rows["alternative_estimator"]["kind"] == r["main"]["kind"] == "days"
+    table = tables(render_report(r))["robustness"]
+    f, pp = Formatter(lang), rows["placebo_outcome"]
+    placebo = next(t for t in table if t[2] == LABELS[lang]["leisure_participation"])
+    assert placebo[3] == TEXTS[lang]["unitcol_share"]
+    assert placebo[4] == f.number(pp["estimate"] * 100, 1)
+    lo, hi = (f.number(pp[k] * 100, 1) for k in ("ci_lower", "ci_upper"))
+    assert placebo[5] == f"{lo} – {hi}"
+    others = [t for t in table[1:] if t is not placebo]
+    assert len(others) == 2 and all(t[3] == TEXTS[lang]["unitcol_days"].replace(
+        "$per", TEXTS[lang]["per_year"]) for t in others)
+    assert TEXTS[lang]["unitcol_unknown"] not in [t[3] for t in table]
+
+
+# -- the study population's counts ------------------------------------------------------------
+
+def test_population_counts_lead_the_sample_flow(samhandling_results):
+    pop = samhandling_results["population"]
+    flow = tables(render_report(samhandling_results))["flow"]
+    f = Formatter("nb")
+    assert flow[1:4] == [["enheter i dataene", f.integer(pop["units_in_data"])],
+                         ["utenfor studiepopulasjonen", f.integer(pop["units_outside_population"])],
+                         ["i studiepopulasjonen", f.integer(pop["units_in_study"])]]
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_a_population_count_hidden_by_secondary_suppression_shows_the_mark(make_results, lang):
+    r = make_results(lang)
+    r["population"] |= {"units_outside_population": "<5", "units_in_study": None}
     page = render_report(r)
-    assert TEXTS["en"]["legacy_note"].split(",")[0] in htmllib.unescape(page)
-    assert 'id="main-estimate"' in page
+    flow = tables(page)["flow"]
+    assert [row[1] for row in flow[1:4]] == [Formatter(lang).integer(1200), "<5", MARK]
+    note = TEXTS[lang]["secondary_note"].replace("$min_cell", "5")
+    after_flow = page[page.index('<table class="flow">'):]
+    after_flow = after_flow[:after_flow.index("<h2>")]
+    assert htmllib.unescape(after_flow).count(note) == 1  # the note under the flow table
+    r["population"]["units_in_study"] = 440  # nothing hidden: no note
+    page = render_report(r)
+    after_flow = page[page.index('<table class="flow">'):]
+    assert note not in htmllib.unescape(after_flow[:after_flow.index("<h2>")])
 
 
 # -- numbers, labels, budget --------------------------------------------------------------------
