@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from effekt import __version__
-from effekt.errors import EffektError
+from effekt.errors import EffektError, SpecError
 
 __all__ = ["main"]
 
@@ -61,12 +61,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Run the main job: the synthetic municipality, both shipped studies, a budget."""
+    """Run the main job: the synthetic municipality, both shipped studies, their budget."""
     from effekt._io import output_folder
-    from effekt.budgeting import run_workbook, write_template
-    from effekt.study import run_study
-    from effekt.study.runner import progress_to_stderr
+    from effekt.budgeting import study_budget
+    from effekt.study import load_spec, run_study
+    from effekt.study.runner import open_data, progress_to_stderr
     from effekt.synthetic import describe, generate, matches_folder, write
+    from effekt.synthetic.measures import HOLF_GUIDANCE, INNSATSLEDER
 
     repo = Path(__file__).resolve().parents[1]
     say = (lambda *a: None) if args.quiet else print
@@ -74,32 +75,46 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     m = generate(seed=args.seed, scale=args.scale)
     write(m, args.out / "synthetic")
-    say(describe(m))
+    names = ("holf", "samhandling")
+    specs = {name: load_spec(repo / "studies" / f"{name}.toml") for name in names}
+    say(describe(m, units={s.pilot: s.unit for s in specs.values()},
+                 outcomes={s.pilot: [o.name for o in s.outcomes] for s in specs.values()}))
     committed = repo / "synthetic_data"
     if (committed / "manifest.json").exists():
         same = matches_folder(m, committed)
         say(f"identical to the committed {committed.name}/: {'yes' if same else 'no'}")
+        if not same:
+            say(f"note: the studies and the budget use the studies' data ({committed.name}/), "
+                "not this municipality; the planted effects above are this one's")
 
-    reports = {}
-    for name in ("holf", "samhandling"):
+    results = {}
+    for name in names:
         say(f"\n== study {name}")
-        results = run_study(repo / "studies" / f"{name}.toml", args.out / name, progress=progress)
-        main = results["main"]
+        results[name] = run_study(specs[name], args.out / name, progress=progress)
+        main = results[name]["main"]
         shown = "suppressed (<min_cell)" if main["suppressed"] else (
             f"{main['estimate']} (95% CI {main['ci_lower']} to {main['ci_upper']})")
         say(f"{main['outcome']}: {shown}")
-        reports[name] = args.out / name / "report.html"
 
-    say("\n== trajectory budget")
+    say("\n== trajectory budget of the municipality with both studies' effects")
+    folders = {s.data.folder for s in specs.values()}
+    if len(folders) != 1:
+        raise SpecError("the shipped studies read different data; the budget needs one "
+                        "municipality.")
+    store, _ = open_data(specs[names[0]])  # the records both studies were estimated on
+    if progress:
+        progress("building trajectories, the caseload, both budgets and the Monte Carlo")
+    budget = study_budget(
+        store, [results[n] for n in names], seed=args.seed, language=args.language,
+        own_measures={"holf": [HOLF_GUIDANCE], "samhandling": [INNSATSLEDER]})
     with output_folder(args.out / "budget", "budget") as folder:  # replaced on each demo
-        run_workbook(write_template(folder / "assumptions.xlsx"), folder / "results.xlsx",
-                     seed=args.seed)
-    book, result = args.out / "budget" / "assumptions.xlsx", args.out / "budget" / "results.xlsx"
+        budget.to_excel(folder / "results.xlsx")
+    say(budget.summary())
 
     say("\nOutputs:")
-    for name, path in reports.items():
-        say(f"  {name} effect report: {path}")
-    say(f"  budget assumptions:  {book}\n  budget results:      {result}")
+    for name in names:
+        say(f"  {name} effect report: {args.out / name / 'report.html'}")
+    say(f"  budget results:      {args.out / 'budget' / 'results.xlsx'}")
     say(f"  record tables:       {args.out / 'synthetic'}")
     return 0
 
@@ -322,12 +337,20 @@ def _parser() -> argparse.ArgumentParser:
     d = _leaf(sub, "demo", help="the main job on the embedded synthetic data",
               description=(
                   "The main job, end to end, on the synthetic municipality: write its record\n"
-                  "tables, check them against the committed synthetic_data/, run both\n"
-                  "shipped studies (HOLF and samhandling) and a trajectory budget from the\n"
-                  "template workbook. Prints where each output is."),
-              examples=["effekt demo", "effekt demo --out /tmp/demo --scale 0.05"])
+                  "tables, check them against the committed synthetic_data/, print the\n"
+                  "planted effects in each study's unit, run both shipped studies (HOLF and\n"
+                  "samhandling), then the trajectory budget of the municipality with both\n"
+                  "studies' effects (budget/results.xlsx) and print its avoided cost per\n"
+                  "sector with a 90 % interval (positive = saved). Prints where each output\n"
+                  "is."),
+              examples=["effekt demo", "effekt demo --out /tmp/demo --scale 0.05",
+                        "effekt demo --language en"])
     d.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help="seed of the municipality and the budget (default: %(default)s)")
+                   help="seed of the municipality and the budget's Monte Carlo (default: "
+                        "%(default)s)")
+    d.add_argument("--language", choices=("nb", "en"), default="nb",
+                   help="language of the budget's summary and results workbook: nb (bokmål, "
+                        "default) or en")
     d.add_argument("--scale", type=float, default=DEFAULT_SCALE,
                    help="share of Bærum's 128,000 people (default: %(default)s; 0.05 is quick)")
     d.add_argument("--out", type=Path, default=Path("out/demo"), metavar="FOLDER",

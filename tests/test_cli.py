@@ -37,6 +37,7 @@ def test_bad_input_exit_code_2_and_one_line(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_demo_prints_summary_and_checks_committed_data(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "effekt.cli", "demo", "--out", str(tmp_path)],
@@ -45,6 +46,85 @@ def test_demo_prints_summary_and_checks_committed_data(tmp_path):
     assert "Synthetic municipality" in proc.stdout
     assert "identical to the committed synthetic_data/: yes" in proc.stdout
     assert (tmp_path / "synthetic" / "manifest.json").exists()
+    # the planted truth in each study's unit, the budget of that municipality
+    assert "  holf, per family:" in proc.stdout and "  samhandling, per person:" in proc.stdout
+    assert "Unngått kostnad over 8 år per sektor (positivt = spart; 90 % intervall):" \
+        in proc.stdout
+    assert (tmp_path / "budget" / "results.xlsx").exists()
+    assert not (tmp_path / "budget" / "assumptions.xlsx").exists()
+
+
+# -- the demo's budget, fast: the studies replaced by results that follow the contract -----
+
+def _fake_results(pilot: str, sector: str, effect: float, *, inputs: bool = True) -> dict:
+    entry = {"outcome": f"cost_{sector}", "kind": "nok", "sector": sector,
+             "nok_per_unit": 1.0, "n_cases": 30.0, "horizon": 3, "beyond": "zero",
+             "event_time": [0, 1, 2], "estimate": [effect] * 3,
+             "vcov": [[1e4 if i == j else 0.0 for j in range(3)] for i in range(3)]}
+    out = {"spec": {"language": "nb", "exposure": {"pilot": pilot}},
+           "main": {"outcome": f"cost_{sector}", "suppressed": False, "estimate": effect,
+                    "ci_lower": effect - 200, "ci_upper": effect + 200},
+           "outcomes": [{"outcome": f"cost_{sector}", "label": None}]}
+    if inputs:
+        out["budget_inputs"] = [entry]
+    return out
+
+
+@pytest.fixture
+def quick_demo(monkeypatch):
+    """The demo with the two studies replaced by contract results on a small municipality."""
+    import effekt.study
+    import effekt.study.runner
+    from effekt.data import RecordStore
+
+    m = generate(seed=2, scale=0.01)
+    store = RecordStore.from_frames(**{k: m.tables[k] for k in (
+        "persons", "measures", "service_events", "outcomes", "exposures", "providers")})
+    calls = []
+    fake = {"holf": _fake_results("holf", "nav", -2000.0),
+            "samhandling": _fake_results("samhandling", "barnevern", -300.0)}
+
+    def run_study(spec, out, progress=None):
+        calls.append(spec.pilot)
+        return fake[spec.pilot]
+
+    monkeypatch.setattr(effekt.study, "run_study", run_study)
+    monkeypatch.setattr(effekt.study.runner, "open_data", lambda study: (store, {}))
+    return fake, calls
+
+
+def test_demo_joins_the_studies_to_the_budget(tmp_path, capsys, quick_demo):
+    fake, calls = quick_demo
+    assert main(["demo", "--out", str(tmp_path), "--scale", "0.01", "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    assert calls == ["holf", "samhandling"]
+    # the planted truth in the unit of each study (HOLF per family, samhandling per person)
+    assert "  holf, per family:" in out and "  samhandling, per person:" in out
+    assert "cost_nav" in out.split("holf, per family:")[1].split("samhandling")[0]
+    # the budget: per sector over the horizon with a 90 % interval, positive = saved
+    assert "Unngått kostnad over 3 år per sektor (positivt = spart; 90 % intervall):" in out
+    nav = next(line for line in out.splitlines() if line.startswith("  NAV (kommunal del)"))
+    assert "180\u00a0000" in nav  # 2,000 NOK a case x 30 cases x 3 years, saved
+    assert "tilbakeholdt pott" in out
+    book = tmp_path / "budget" / "results.xlsx"
+    assert book.exists()
+    import openpyxl
+
+    assert openpyxl.load_workbook(book).sheetnames[0] == "Sammendrag"
+    # a second demo replaces its own budget folder
+    assert main(["--quiet", "demo", "--out", str(tmp_path), "--scale", "0.01",
+                 "--language", "en"]) == 0
+    assert openpyxl.load_workbook(book).sheetnames[0] == "Summary"
+
+
+def test_demo_without_budget_inputs_fails_clearly(tmp_path, capsys, quick_demo):
+    fake, _ = quick_demo
+    fake["samhandling"] = _fake_results("samhandling", "barnevern", -300.0, inputs=False)
+    assert main(["demo", "--out", str(tmp_path), "--scale", "0.01"]) == 2
+    err = [x for x in capsys.readouterr().err.splitlines() if x.startswith("effekt: error")]
+    assert err[0].startswith("effekt: error: studies[1] (samhandling): the results have no "
+                             "'budget_inputs'")
+    assert not (tmp_path / "budget").exists()
 
 
 def test_committed_synthetic_data_is_what_the_generator_makes():
@@ -293,3 +373,28 @@ def test_folder_outputs_have_no_force(command, capsys):
     assert "--force" not in {s for a in parser._actions for s in a.option_strings}
     out_help = next(a.help for a in parser._actions if "--out" in a.option_strings)
     assert "refused (exit 2)" in out_help and "no --force for folders" in out_help
+
+
+def test_the_demo_prints_the_planted_truth_in_each_studys_unit():
+    """HOLF's studies estimate per family, samhandling's per person: the truth follows."""
+    from effekt.synthetic import describe
+
+    m = generate(seed=3, scale=0.05)
+    text = describe(m, units={"holf": "family", "samhandling": "person"},
+                    outcomes={"holf": ["social_assistance_months", "cost_nav", "employed"],
+                              "samhandling": ["cost_barnevern"]})
+    holf = text.split("  holf, per family:\n")[1].split("  samhandling")[0].splitlines()
+    rows = {line.split()[0]: [float(x.replace(",", "")) for x in
+                              line.split(None, 1)[1].replace("(persons)", "").split(" / ")]
+            for line in holf}
+    assert list(rows) == ["social_assistance_months", "cost_nav", "employed"]
+    # per family, NAV's cost effect is the household's social-assistance months x 9,718 NOK
+    # (the payments are NAV service events): the same unit as the study's estimate
+    assert rows["cost_nav"][1] == pytest.approx(9_718 * rows["social_assistance_months"][1],
+                                                rel=0.02)
+    assert "employed (persons)" in text  # a family mean of members: shown per person
+    person = m.truth[(m.truth["pilot"] == "holf") & (m.truth["outcome"] == "cost_nav")
+                     & (m.truth["event_time"] == 2)]
+    per_person = (person["effect"] * person["n_units"]).sum() / person["n_units"].sum()
+    assert abs(rows["cost_nav"][1]) > 1.5 * abs(per_person)  # not the old per-person figure
+    assert "  samhandling, per person:\n      cost_barnevern" in text

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import effekt.budgeting as bud  # noqa: E402
+from effekt.data import RecordStore  # noqa: E402
 from effekt.errors import EffektError  # noqa: E402
 from effekt.estimators import (  # noqa: E402
     abadie_imbens,
@@ -42,7 +43,13 @@ from effekt.estimators import (  # noqa: E402
     twfe,
     weights,
 )
-from effekt.synthetic.examples import cross_section, staggered_panel, two_period  # noqa: E402
+from effekt.synthetic import generate  # noqa: E402
+from effekt.synthetic.examples import (  # noqa: E402
+    cross_section,
+    record_tables,
+    staggered_panel,
+    two_period,
+)
 
 SETTINGS = settings(
     max_examples=200,
@@ -467,6 +474,121 @@ def _b_constructors(data):
         check(stream.effect_draws, data.draw(st.sampled_from([5, 0, 10**12, "a"])), seed=0)
 
 
+# a municipality's records: the smallest (no outcomes), and a tiny generated one whose
+# outcome records reach the rate card; built once, each budget on them takes well under 1 s
+SB_STORES = [RecordStore.from_frames(**record_tables())]
+_TOWN = generate(seed=1, scale=0.002).tables
+SB_STORES.append(RecordStore.from_frames(**{k: _TOWN[k] for k in (
+    "persons", "measures", "service_events", "outcomes")}))
+NAN, INF = float("nan"), float("inf")
+
+
+def _sb_entry(drop: str | None = None, **change: Any) -> dict[str, Any]:
+    """One budget_inputs entry as results.json has it (docs/contracts.md), then changed."""
+    entry = {"outcome": "cost_nav", "kind": "nok", "sector": "nav", "nok_per_unit": 1.0,
+             "n_cases": 30.0, "horizon": 3, "beyond": "zero", "event_time": [0, 1, 2],
+             "estimate": [-5000.0, -10000.0, -15000.0],
+             "vcov": [[1e6, 0.0, 0.0], [0.0, 1e6, 0.0], [0.0, 0.0, 1e6]], **change}
+    entry.pop(drop, None)
+    return entry
+
+
+def _sb_study(*entries: Any, **top: Any) -> dict[str, Any]:
+    """A study's results: spec, outcomes with labels, and budget_inputs (then changed)."""
+    return {"spec": {"language": "nb", "exposure": {"pilot": "holf"},
+                     "outcomes": [{"name": "cost_nav", "kind": "nok",
+                                   "label": {"nb": "Kostnad NAV", "en": "Cost NAV"}}]},
+            "outcomes": [{"outcome": "cost_nav", "label": None}],
+            "budget_inputs": list(entries), **top}
+
+
+_SB_PRICED = _sb_entry(outcome="social_assistance_months", kind="months", nok_per_unit=9718.0,
+                       estimate=[-0.5, -1.0, -1.5], vcov=(np.eye(3) * 0.09).tolist())
+SB_STUDIES = [
+    # valid: NOK and priced outcomes of one study (the priced one inside the NOK one), one
+    # estimate held with beyond="last", no inputs at all, two studies of the same pilot
+    _sb_study(_sb_entry()), _sb_study(_sb_entry(), _SB_PRICED), _SB_PRICED,
+    _sb_study(_sb_entry(sector="barnevern", event_time=[], estimate=[-2000.0],
+                        vcov=[[1e6]], beyond="last", horizon=2)),
+    _sb_study(), [_sb_study(_sb_entry()), _sb_study(_SB_PRICED)],
+    # not a study's results, or no budget_inputs (an older effekt)
+    "results.json", 5, None, [], [1], [_sb_study(_sb_entry()), "x"],
+    {"spec": {"exposure": {"pilot": "holf"}}}, _sb_study(budget_inputs="abc"),
+    _sb_study(budget_inputs={"a": 1}), _sb_study(1, "x", None),
+    # a malformed spec or outcomes around a valid entry
+    _sb_study(_sb_entry(), spec="x"), _sb_study(_sb_entry(), spec=[1]),
+    _sb_study(_sb_entry(), outcomes=5), _sb_study(_sb_entry(), outcomes="abc"),
+    _sb_study(_sb_entry(), spec={"exposure": "holf", "outcomes": 5}),
+    _sb_study(_sb_entry(), spec={"exposure": {"pilot": 5}, "outcomes": [{"label": "x"}]}),
+    # missing fields and wrong types
+    *(_sb_study(_sb_entry(drop=k)) for k in ("vcov", "estimate", "n_cases", "sector")),
+    _sb_study(_sb_entry(outcome=None)), _sb_study(_sb_entry(outcome="")),
+    _sb_study(_sb_entry(kind="euro")), _sb_study(_sb_entry(kind=["nok"])),
+    _sb_study(_sb_entry(beyond="forever")), _sb_study(_sb_entry(nok_per_unit="9718")),
+    _sb_study(_sb_entry(nok_per_unit=NAN)), _sb_study(_sb_entry(nok_per_unit=1e300)),
+    _sb_study(_sb_entry(n_cases=-5.0)), _sb_study(_sb_entry(n_cases="30")),
+    _sb_study(_sb_entry(n_cases=True)), _sb_study(_sb_entry(n_cases=1e300)),
+    _sb_study(_sb_entry(horizon=0)), _sb_study(_sb_entry(horizon=2.5)),
+    _sb_study(_sb_entry(horizon=10**9)), _sb_study(_sb_entry(horizon="3")),
+    # an unknown sector
+    _sb_study(_sb_entry(sector="kultur")), _sb_study(_sb_entry(sector=None)),
+    _sb_study(_sb_entry(sector=["nav"])), _sb_study(_sb_entry(sector=242)),
+    # event times
+    _sb_study(_sb_entry(event_time="012")), _sb_study(_sb_entry(event_time=[0, 0, 1])),
+    _sb_study(_sb_entry(event_time=[-1, 0, 1])), _sb_study(_sb_entry(event_time=[0.5, 1, 2])),
+    _sb_study(_sb_entry(event_time=[0, 1])), _sb_study(_sb_entry(event_time=[0, 50, 100])),
+    # estimates: NaN, inf, text, huge
+    _sb_study(_sb_entry(estimate=[NAN, 1.0, 2.0])), _sb_study(_sb_entry(estimate=[INF, 1.0, 2.0])),
+    _sb_study(_sb_entry(estimate="a")), _sb_study(_sb_entry(estimate=[None, 1.0, 2.0])),
+    _sb_study(_sb_entry(estimate=[True, 1.0, 2.0])), _sb_study(_sb_entry(estimate=[1e308] * 3)),
+    # vcov of the wrong shape, asymmetric, NaN, negative variance, not positive semidefinite
+    _sb_study(_sb_entry(vcov=[[1.0]])), _sb_study(_sb_entry(vcov="a")),
+    _sb_study(_sb_entry(vcov=[[1.0, 0.0], [0.0]])), _sb_study(_sb_entry(vcov=np.eye(3))),
+    _sb_study(_sb_entry(vcov=[[1.0, 2.0, 3.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])),
+    _sb_study(_sb_entry(vcov=np.full((3, 3), NAN).tolist())),
+    _sb_study(_sb_entry(vcov=(-np.eye(3)).tolist())),
+    _sb_study(_sb_entry(vcov=[[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]])),
+    _sb_study(_sb_entry(vcov=(np.eye(3) * 1e308).tolist())),
+]
+
+
+SB_OWN = [None, {"holf": ["Helsestasjon", 1]}, {"holf": "Helsestasjon"}, {"holf": 5},
+          {"holf": [None]}, {"other": ["Helsestasjon"]}, ["holf"]]
+SB_EXTRA = [None, {"holf": {"nav_state": [5e5, 5e5]}}, {"holf": {"nav": 1e5}}, {"holf": 5},
+            {"holf": {"nav": "a"}}, {"holf": {"nav": None}}, {"holf": {"kultur": 1.0}},
+            {"holf": {"nav": [[1.0]]}}, {"holf": {"nav": []}}, {"holf": {"nav": [1e6, -1.0]}},
+            {"holf": {"nav": NAN}}, {"holf": {"nav": [1e6] * 300}}]
+SB_RATE_CARDS = [None, pd.DataFrame({"outcome": ["school_attendance"], "price_nok": [1e4],
+                                      "cap_per_case_nok": [NAN]}),
+                 pd.DataFrame({"outcome": ["school_attendance"], "price_nok": ["a"]}),
+                 pd.DataFrame({"outcome": ["nope"], "price_nok": [1.0]}),
+                 pd.DataFrame({"outcome": [["nope"]], "price_nok": [1.0]}),
+                 pd.DataFrame({"outcome": ["school_attendance"], "price_nok": [1.0],
+                               "cap_per_case_nok": [-1.0]}),
+                 pd.DataFrame({"price_nok": [1.0]}), "a"]
+
+
+def _b_study_budget(data):
+    # one input malformed at a time (or none), so that the later checks are reached too
+    bad = data.draw(st.sampled_from(["studies", "arguments", "own_measures", "extra_costs",
+                                     "rate_card", "none"]), label="malformed")
+    store = data.draw(st.sampled_from(SB_STORES), label="store")
+    studies = (data.draw(st.sampled_from(SB_STUDIES), label="studies") if bad == "studies"
+               else SB_STUDIES[1])
+    kw = {"seed": 1, "draws": 20, "withhold": 0.05, "years": None, "base_year": None,
+          "growth": None, "gap_days": 90, "cap_per_case": None, "language": "en",
+          "schedule": "r109", "price_year": 2024}
+    if bad == "arguments":
+        kw = maybe_bad(data, kw, [])
+    for key, values in (("own_measures", SB_OWN), ("extra_costs", SB_EXTRA),
+                        ("rate_card", SB_RATE_CARDS)):
+        kw[key] = data.draw(st.sampled_from(values), label=key) if bad == key else None
+    budget = check(bud.study_budget, store, studies, **kw)
+    if budget is not None:
+        check(budget.sheets)
+        check(budget.pool)
+
+
 _TEMPLATE: dict[str, bytes] = {}
 
 
@@ -516,6 +638,7 @@ BUDGETING = {
     "investment_account": _b_investment_account, "discount": _b_discount,
     "catalogues": _b_catalogues, "allocation": _b_allocation,
     "rate_card_incentives": _b_rate_card_incentives, "constructors": _b_constructors,
+    "study_budget": _b_study_budget,
 }
 
 

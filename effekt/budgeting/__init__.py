@@ -1,4 +1,8 @@
-"""Trajectory (forløp) budgeting: prices, allocation, projection, investment accounts, Excel."""
+"""Trajectory (forløp) budgeting: prices, allocation, projection, investment accounts, Excel.
+
+:func:`study_budget` joins it all to the studies of one municipality: the trajectory budget
+of its own records with the effects the studies estimated (what ``effekt demo`` runs).
+"""
 
 from effekt.budgeting.accounts import InvestmentAccount, investment_account
 from effekt.budgeting.allocation import (
@@ -37,6 +41,8 @@ from effekt.budgeting.sectors import (
     UNIT_COSTS,
     resolve_sector,
 )
+from effekt.budgeting.study_budget import study_budget
+from effekt.budgeting.study_budget_results import StudyBudget
 from effekt.budgeting.workbook import run_workbook, write_template
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "EffectStream",
     "InvestmentAccount",
     "SimulationResult",
+    "StudyBudget",
     "benefit_cost_ratio",
     "budget_model",
     "calibrate_budget_neutral",
@@ -73,6 +80,7 @@ __all__ = [
     "run_workbook",
     "service_budget",
     "simulate",
+    "study_budget",
     "trajectory_budget",
     "winsorise",
     "write_template",

@@ -165,7 +165,7 @@ class InvestmentAccount(ResultsBase):
                     "pv_gain": g @ f,
                 }
             )
-        tab = pd.DataFrame(rows)
+        tab = pd.DataFrame(rows, columns=["sector", "cost", "gain", "pv_cost", "pv_gain"])
         tab.loc[len(tab)] = ["total", *tab[["cost", "gain", "pv_cost", "pv_gain"]].sum()]
         tab["pv_net"] = tab["pv_gain"] - tab["pv_cost"]
         return tab

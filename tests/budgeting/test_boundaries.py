@@ -252,3 +252,8 @@ def test_workbook_that_is_no_workbook(tmp_path, capsys):
 def test_winsorise_a_boolean_column():
     """Found by the property test: numpy booleans have no subtraction for the quantile."""
     assert bud.winsorise(pd.Series([True, False, True]), 0.9).tolist() == [1.0, 0.0, 1.0]
+
+
+def test_an_account_with_no_sectors_has_a_zero_total_row():
+    tab = bud.investment_account({}, {}, horizon=4).who_pays_who_gains()
+    assert tab["sector"].tolist() == ["total"] and tab["pv_net"].tolist() == [0.0]

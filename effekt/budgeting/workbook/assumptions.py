@@ -1,14 +1,11 @@
-"""Excel in and out: an assumptions workbook for finance staff, and a results workbook.
+"""The assumptions workbook: its sheets, the template, and reading and validating it.
 
 ``write_template(path)`` writes an assumptions workbook with one sheet per input
 (explanations in Norwegian in row 1 and English in row 2, the header in row 3,
-data from row 4). ``run_workbook(path, out)`` reads it, validates every cell it
-uses (one :class:`~effekt.errors.SpecError` lists every problem found, each with
-its sheet and cell; a year outside the horizon is refused, never dropped), runs
-the projection, both allocation models, the Monte Carlo and the investment
-account, and writes a results workbook atomically (a temporary file in the same
-folder, then ``os.replace``). The input is never overwritten, and no other
-existing file is unless ``overwrite=True`` (``--force``).
+data from row 4; see :data:`SHEETS`). :func:`read_assumptions` reads it back and
+validates every cell the budget uses: one :class:`~effekt.errors.SpecError` lists every
+problem found, each with its sheet and cell; a year outside the horizon is refused, never
+dropped. :func:`~effekt.budgeting.run_workbook` runs what it reads.
 
 Requires ``openpyxl``.
 """
@@ -25,21 +22,14 @@ import pandas as pd
 
 from effekt._checks import LARGE, raise_problems
 from effekt._io import atomic_write, check_output_file
-from effekt.budgeting.accounts import investment_account
-from effekt.budgeting.allocation import (
-    calibrate_budget_neutral,
-    compare_allocations,
-    service_budget,
-    trajectory_budget,
-)
 from effekt.budgeting.catalogue import define_catalogue
 from effekt.budgeting.discount import DiscountSchedule
-from effekt.budgeting.effects import from_effect
-from effekt.budgeting.projection import budget_model, project_caseload, simulate
 from effekt.budgeting.sectors import UNIT_COSTS, resolve_sector
+from effekt.budgeting.workbook.results import require_openpyxl
 from effekt.errors import DataError, SpecError
 
-__all__ = ["SHEETS", "run_workbook", "write_template"]
+__all__ = ["HEADER_ROW", "OPTIONAL_SHEETS", "SETTINGS_KEYS", "SHEETS", "read_assumptions",
+           "write_template"]
 
 HEADER_ROW = 3
 # sheet -> (Norwegian note, English note, [(column, kind)], example rows)
@@ -72,6 +62,17 @@ SHEETS: dict[str, tuple[str, str, list[tuple[str, str]], list[list[Any]]]] = {
         "Rate card: price per outcome reached and cap per case (blank = no cap).",
         [("outcome", "text"), ("price_nok", "nonneg"), ("cap_per_case_nok", "opt_nonneg")],
         [["off_assistance_6m", 50_000, 100_000], ["school_attendance", 10_000, None]],
+    ),
+    "outcomes_reached": (
+        "Oppnådde resultater per år og sektor: antall saker og antall resultater (fordeles likt "
+        "på sakene før tak). Valgfritt ark: uten det betales ingen resultater.",
+        "Outcomes reached by year and sector: cases and outcomes reached (spread evenly over "
+        "the cases before caps). Optional sheet: without it no outcome is paid.",
+        [("year", "int"), ("sector", "sector"), ("outcome", "text"), ("n_cases", "nonneg"),
+         ("count", "nonneg")],
+        [[2025, "nav", "off_assistance_6m", 20, 20], [2026, "nav", "off_assistance_6m", 22, 22],
+         [2027, "nav", "off_assistance_6m", 24, 24],
+         [2025, "oppvekst_skole", "school_attendance", 60, 60]],
     ),
     "population": (
         "Befolkningsframskriving etter aldersgruppe.",
@@ -117,16 +118,10 @@ SHEETS: dict[str, tuple[str, str, list[tuple[str, str]], list[list[Any]]]] = {
         [["nav", 0, 1_500_000], ["nav", 1, 1_500_000]],
     ),
 }
+OPTIONAL_SHEETS = ("outcomes_reached",)
+"""Sheets an assumptions workbook may leave out (one written before they existed still runs)."""
 SETTINGS_KEYS = ("price_year", "base_year", "years", "draws", "seed", "withhold_share", "lag",
                  "drop_off", "deadweight")
-
-
-def _openpyxl() -> Any:
-    try:
-        import openpyxl
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise SpecError("Excel workbooks need openpyxl: pip install 'openpyxl>=3.1'.") from err
-    return openpyxl
 
 
 def write_template(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -161,7 +156,7 @@ def write_template(path: str | os.PathLike[str], *, overwrite: bool = False) -> 
     >>> p = write_template(p, overwrite=True)  # without overwrite=True: a SpecError
     """
     check_output_file(path, overwrite=overwrite)
-    openpyxl = _openpyxl()
+    openpyxl = require_openpyxl()
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, (nb, en, cols, rows) in SHEETS.items():
@@ -189,7 +184,8 @@ def _read(wb: Any, name: str, problems: list[str]) -> pd.DataFrame | None:
     ``_ok`` False), or None when the sheet is missing or its header is wrong.
     """
     if name not in wb.sheetnames:
-        problems.append(f"sheet {name!r} is missing; the workbook has {wb.sheetnames}.")
+        if name not in OPTIONAL_SHEETS:
+            problems.append(f"sheet {name!r} is missing; the workbook has {wb.sheetnames}.")
         return None
     ws = wb[name]
     cols = SHEETS[name][2]
@@ -217,7 +213,9 @@ def _read(wb: Any, name: str, problems: list[str]) -> pd.DataFrame | None:
                 rec["_ok"] = False
         records.append(rec)
     if not records:
-        problems.append(f"sheet {name!r} has no data rows (data start in row {HEADER_ROW + 1}).")
+        if name not in OPTIONAL_SHEETS:
+            problems.append(f"sheet {name!r} has no data rows (data start in row "
+                            f"{HEADER_ROW + 1}).")
         return None
     return pd.DataFrame(records, columns=["_row", "_ok", *(c for c, _ in cols)])
 
@@ -292,7 +290,7 @@ def _settings(df: pd.DataFrame, problems: list[str]) -> dict[str, float]:
 
 def _open_workbook(src: Path) -> Any:
     """Open the assumptions workbook; a SpecError when it is no Excel workbook."""
-    openpyxl = _openpyxl()
+    openpyxl = require_openpyxl()
     if src.is_dir():
         raise SpecError(f"workbook {src} is a folder; give the assumptions workbook (.xlsx) "
                         "written by 'effekt budget template'.")
@@ -313,13 +311,15 @@ def _open_workbook(src: Path) -> Any:
                         "from 'effekt budget template'.") from err
 
 
-def _read_inputs(src: Path) -> tuple[Any, ...]:
+def read_assumptions(src: Path) -> tuple[Any, ...]:
     """Read and validate every sheet; one SpecError lists every problem found.
 
     Returns ``(settings, catalogue, rate_card, population, incidence, services, schedule,
-    effects, investment)``. Sheets and cells are checked one by one, then across sheets
-    (trajectory types, share sums, the discount bands, the years of effects and
-    investments against the horizon) where the sheets involved could be read.
+    effects, investment, outcomes_reached)`` (the last None without that optional sheet).
+    Sheets and cells are checked one by one, then across sheets (trajectory types, share
+    sums, the discount bands, the years of effects, investments and outcomes reached
+    against the horizon, outcomes reached against the rate card) where the sheets involved
+    could be read.
     """
     wb = _open_workbook(src)
     problems: list[str] = []
@@ -359,6 +359,7 @@ def _read_inputs(src: Path) -> tuple[Any, ...]:
     if "years" in s and "lag" in s:
         _check_years(raw["effects"], raw["investment"], int(s["years"]), int(s["lag"]),
                      problems)
+    _check_outcomes_reached(raw["outcomes_reached"], raw["rate_card"], s, problems)
     raise_problems(problems, where=src.name)
     types, shares = _ok(types), _ok(shares)
     wide = shares.pivot_table(index="trajectory_type", columns="sector", values="share",
@@ -372,7 +373,34 @@ def _read_inputs(src: Path) -> tuple[Any, ...]:
         raise SpecError(f"{src.name}: trajectory_types/sector_shares: {err}") from err
     return (s, catalogue, _ok(raw["rate_card"]), _ok(raw["population"]),
             _ok(raw["incidence"]), _ok(raw["services"]), schedule, _ok(raw["effects"]),
-            _ok(raw["investment"]))
+            _ok(raw["investment"]), _ok(raw["outcomes_reached"]))
+
+
+def _check_outcomes_reached(reached: pd.DataFrame | None, rate_card: pd.DataFrame | None,
+                            s: dict[str, float], problems: list[str]) -> None:
+    """Refuse outcomes reached off the rate card, outside the budget years, or without cases."""
+    if reached is None:
+        return
+    known = (None if rate_card is None
+             else {o for o in rate_card["outcome"] if isinstance(o, str)})
+    if rate_card is not None:
+        named = rate_card[rate_card["outcome"].notna()]
+        for r in named.loc[named["outcome"].duplicated(), "_row"]:
+            problems.append(f"rate_card!A{r}: outcome repeated; give one price per outcome.")
+    first = int(s["base_year"]) if "base_year" in s else None
+    last = first + int(s["years"]) - 1 if first is not None and "years" in s else None
+    for r, y, o, n, c in zip(reached["_row"], reached["year"], reached["outcome"],
+                             reached["n_cases"], reached["count"], strict=True):
+        if known is not None and isinstance(o, str) and o not in known:
+            problems.append(f"outcomes_reached!C{r}: outcome {o!r} is not on the rate_card "
+                            f"({', '.join(sorted(known)) or 'empty'}).")
+        if last is not None and pd.notna(y) and not first <= y <= last:
+            problems.append(f"outcomes_reached!A{r}: year {y} lies outside the budget years "
+                            f"{first}..{last} (settings base_year and years); a year outside "
+                            "is refused, not dropped.")
+        if pd.notna(c) and pd.notna(n) and c > 0 and n <= 0:
+            problems.append(f"outcomes_reached!D{r}: n_cases must be > 0 when count is "
+                            f"{c:g}.")
 
 
 def _check_years(effects: pd.DataFrame | None, invest: pd.DataFrame | None, years: int,
@@ -396,136 +424,3 @@ def _check_years(effects: pd.DataFrame | None, invest: pd.DataFrame | None, year
                     f"{sheet}!B{r}: {key} {y} lies outside the horizon, years 0..{last} "
                     f"({why}); a year outside is refused, not dropped."
                 )
-
-
-def _write_frame(wb: Any, name: str, frame: pd.DataFrame, note: str) -> None:
-    ws = wb.create_sheet(name)
-    ws.cell(1, 1, note)
-    for j, c in enumerate(frame.columns, start=1):
-        ws.cell(2, j, str(c))
-    for i, row in enumerate(frame.itertuples(index=False), start=3):
-        for j, v in enumerate(row, start=1):
-            if isinstance(v, np.generic):
-                v = v.item()
-            ws.cell(i, j, None if isinstance(v, float) and np.isnan(v) else v)
-
-
-def run_workbook(
-    path_in: str | os.PathLike[str], path_out: str | os.PathLike[str], *, seed: int | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Read, validate and run an assumptions workbook; write the results workbook.
-
-    Parameters
-    ----------
-    path_in
-        The assumptions workbook (see :func:`write_template`).
-    path_out
-        Where to write the results; must differ from ``path_in``. An existing file is
-        never replaced unless ``overwrite=True``; checked before anything is computed.
-    seed
-        Overrides the seed in the ``settings`` sheet.
-    overwrite
-        Replace an existing ``path_out`` (``effekt budget run --force``); never the input.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path_out``.
-
-    Raises
-    ------
-    SpecError
-        A file that is no Excel workbook (text, a ``.csv``, a folder); or one error
-        listing every problem of the workbook, each with its sheet and cell (a missing
-        sheet, a wrong header, text where a number goes, a negative count or share, an
-        unknown trajectory type, shares that do not sum to 1, an effect year outside
-        ``0..years-1`` or an investment year outside ``0..years+lag``).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> out = run_workbook(write_template(d / "in.xlsx"), d / "out.xlsx", seed=1)
-    >>> out.name
-    'out.xlsx'
-    """
-    openpyxl = _openpyxl()
-    src, dst = Path(path_in), Path(path_out)
-    if src.resolve() == dst.resolve():
-        raise SpecError(f"path_out must differ from the input workbook ({src}); never overwritten.")
-    check_output_file(dst, overwrite=overwrite)
-    (s, catalogue, rate_card, population, incidence, services, schedule, effects,
-     invest) = _read_inputs(src)
-
-    base_year, n_years = int(s["base_year"]), int(s["years"])
-    try:
-        caseload = project_caseload(
-            population.drop(columns="_row"),
-            incidence.assign(rate=incidence["rate_per_1000"] / 1000.0)[
-                ["trajectory_type", "age_group", "rate"]],
-            catalogue, years=n_years, start_year=base_year)
-    except DataError as err:
-        raise SpecError(f"population/incidence: {err}") from err
-    pop_tot = population.groupby("year")["population"].sum()
-    years = np.arange(base_year, base_year + n_years)
-    index = pop_tot.reindex(years).to_numpy() / pop_tot[base_year]
-    volumes = pd.concat(
-        [services.assign(year=y, volume=services["volume"] * k) for y, k in zip(years, index,
-                                                                                strict=True)],
-        ignore_index=True,
-    ).rename(columns={"sector": "provider", "unit_cost_nok": "unit_cost"})
-    sv = service_budget(volumes[["year", "provider", "measure_id", "volume", "unit_cost"]])
-    cat_cal, factor = calibrate_budget_neutral(caseload, catalogue, sv, base_year=base_year)
-    tb = trajectory_budget(caseload, cat_cal, withhold=float(s["withhold_share"]))
-    allocation = compare_allocations(sv, tb)
-
-    horizon = max(n_years, int(effects["event_time"].max()) + 1)
-    streams = []
-    for sec, g in effects.groupby("sector", sort=False):
-        streams.append(from_effect(g[["event_time", "estimate", "std_error"]],
-                                   float(g["cost_per_unit_nok"].iloc[0]), sector=sec,
-                                   n_cases=float(g["n_cases"].iloc[0]), horizon=horizon))
-    model = budget_model(cat_cal, caseload, effects=streams)
-    run_seed = int(s["seed"]) if seed is None else seed
-    sim = simulate(model, draws=int(s["draws"]), seed=run_seed)
-
-    acc_h = max(horizon + int(s["lag"]), int(invest["year"].max()), 1)
-    costs = invest.pivot_table(index="year", columns="sector", values="cost_nok",
-                               aggfunc="sum").reindex(range(acc_h + 1)).fillna(0.0)
-    gains = pd.concat([st.mean() for st in streams], axis=1)
-    gains = gains.T.groupby(level=0).sum().T.clip(lower=0.0)
-    account = investment_account(
-        costs, {c: gains[c].to_numpy() for c in gains.columns}, horizon=acc_h,
-        lag=int(s["lag"]), drop_off=float(s["drop_off"]), deadweight=float(s["deadweight"]),
-        schedule=schedule, price_year=int(s["price_year"]), measure="measure")
-    pv = sim.present_value(schedule)
-    npv_tab = pd.DataFrame({
-        "quantity": ["npv_measure", "benefit_cost_ratio", "payback_year", "calibration_factor",
-                     "pv_net_cost_mean", "pv_net_cost_q05", "pv_net_cost_q95"],
-        "value": [account.npv(),
-                  account.benefit_cost_ratio() if account.costs.to_numpy().sum() > 0 else None,
-                  account.payback_year(), factor, float(pv.mean()),
-                  float(np.quantile(pv, 0.05)), float(np.quantile(pv, 0.95))],
-    })
-
-    out = openpyxl.Workbook()
-    out.remove(out.active)
-    price = f"NOK, faste {int(s['price_year'])}-priser / fixed {int(s['price_year'])} prices"
-    _write_frame(out, "allocation", allocation,
-                 f"Tjenestebasert og forløpsbasert budsjett per år og sektor / service- vs "
-                 f"trajectory-based budget by year and sector ({price}); budsjettnøytralt i "
-                 f"basisåret / budget-neutral in the base year {base_year}.")
-    _write_frame(out, "caseload", caseload, "Forløp per år og type / trajectories by year.")
-    _write_frame(out, "quantiles", sim.quantiles(),
-                 f"Monte Carlo: nettokostnad per år og sektor / net cost by year and sector "
-                 f"({price}; {int(s['draws'])} trekk/draws, seed {run_seed}).")
-    _write_frame(out, "investment_account", account.who_pays_who_gains(),
-                 f"Hvem betaler, hvem sparer / who pays, who gains ({price}; nåverdi / present "
-                 f"value).")
-    _write_frame(out, "npv", npv_tab, f"Nåverdi, nytte-kostnadsbrøk, tilbakebetalingsår / NPV, "
-                 f"benefit-cost ratio, payback year ({price}).")
-    _write_frame(out, "rate_card", rate_card.drop(columns="_row"),
-                 "Resultatkort: tilbakeholdt andel betales ut etter oppnådde resultat / rate card: "
-                 "the withheld share is paid back for outcomes reached.")
-    return atomic_write(dst, out.save, overwrite=overwrite)
