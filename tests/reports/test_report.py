@@ -192,6 +192,14 @@ def test_reasons_failed_first_level_in_words_never_the_english_detail(holf_resul
 
 # -- a missing field is an error, never a blank -----------------------------------------------
 
+
+def _drop(results, path):
+    """Delete the field at ``path`` (keys and list indices) from ``results``."""
+    obj = results
+    for k in path[:-1]:
+        obj = obj[k]
+    del obj[path[-1]]
+
 @pytest.mark.parametrize(("path", "named"), [
     (("main", "kind"), "main.kind"), (("main", "mde"), "main.mde"),
     (("assessment",), "assessment"), (("budget", 0, "estimated"), "budget[0].estimated"),
@@ -201,10 +209,7 @@ def test_reasons_failed_first_level_in_words_never_the_english_detail(holf_resul
 ])
 def test_a_missing_field_is_a_clear_error(make_results, path, named):
     r = make_results()
-    obj = r
-    for k in path[:-1]:
-        obj = obj[k]
-    del obj[path[-1]]
+    _drop(r, path)
     with pytest.raises(EffektError, match=re.escape(named)):
         render_report(r)
 
@@ -250,10 +255,7 @@ def test_robustness_and_population_fields_are_part_of_the_contract(make_results,
                                    -0.029, 0.019)
 
     r = make_results(robustness=[placebo("share")])
-    obj = r
-    for k in path[:-1]:
-        obj = obj[k]
-    del obj[path[-1]]
+    _drop(r, path)
     with pytest.raises(EffektError, match=re.escape(named)):
         render_report(r)
     r = make_results(robustness=[placebo("litres")])
