@@ -10,6 +10,10 @@ import pytest
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
+
+# the fixture folders hold data and the scripts that made it (run by hand, reading ../shared):
+# not tests, and not modules to import for doctests
+collect_ignore_glob = ["fixtures/*"]
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
 
 
