@@ -19,9 +19,7 @@ import json
 import math
 import os
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +28,17 @@ import pandas as pd
 
 import effekt
 from effekt._io import check_output_folder, output_folder
-from effekt.budgeting import from_effect
 from effekt.data import RecordStore, panel, sector_columns
-from effekt.errors import DataError, EffektError, EffektWarning, SpecError
+from effekt.errors import DataError, EffektError, SpecError
 from effekt.estimators import e_value
 from effekt.reports import disclosure, render_report
 from effekt.study import population as pop
 from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
+from effekt.study.budget_view import budget_view
+from effekt.study.cells import secondary_text, study_cells
 from effekt.study.designs import Estimate, estimate
 from effekt.study.spec import Outcome, Study, load_spec
+from effekt.study.warning_log import WarningLog
 from effekt.synthetic import generate
 
 __all__ = ["check_study", "compute", "run_study"]
@@ -188,7 +188,7 @@ def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
               for k in ("n_treated", "n_control")}
     row = {"outcome": e.outcome, "design": e.design, **vals, "decimals": dec,
            "p_value": None if hide or not math.isfinite(e.p_value) else e.p_value,
-           "suppressed": hide, **counts, "secondary": _secondary(secondary)}
+           "suppressed": hide, **counts, "secondary": secondary_text(secondary)}
     if outcome is not None:
         mde = None
         if not hide and math.isfinite(e.std_error) and e.std_error > 0:
@@ -197,11 +197,6 @@ def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
         row.update(kind=outcome.kind, label=dict(outcome.label) or None,
                    sector=outcome.budget_sector, mde=mde)
     return row
-
-
-def _secondary(fields: Any) -> str | None:
-    """Return the fields of a row hidden by secondary suppression as written: ``a;b`` or None."""
-    return ";".join(sorted(fields)) or None
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -224,282 +219,6 @@ def _e_value(e: Estimate) -> dict[str, Any] | None:
             "e_value_ci": e_value(math.exp(0.91 * ci)) if ci > 0 else 1.0}
 
 
-def _budget_years(e: Estimate, horizon: int, beyond: str) -> list[int | None]:
-    """Return the event time whose estimate each budget year takes (None: no effect)."""
-    post = sorted(int(x) for x in e.event["event_time"] if x >= 0) if len(e.event) else [0]
-    last = "last" if not len(e.event) else beyond
-    return [t if t in post else post[-1] if last == "last" and post and t > post[-1]
-            else None for t in range(horizon)]
-
-
-def _budget(study: Study, main: dict[str, Estimate], hidden: set[Any],
-            secondary: set[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
-                                          list[str]]:
-    """Return the budget view's rows, the budget inputs and the outcomes left out of it.
-
-    The budget view holds every outcome with a budget sector (:attr:`Outcome.budget_sector`:
-    a ``cost_<sector>`` outcome, or an outcome with a ``price``). Its avoided cost in a
-    year is −effect × NOK per unit × cases (NOK per unit is 1 for a cost outcome): positive
-    when the sector saves money (docs/contracts.md). A year without an estimate (past the
-    last event time with ``beyond = "zero"``) is written with no amounts and ``estimated``
-    false, never as 0.
-
-    An outcome is left out when a figure its budget would be derived from is hidden: its
-    estimate, all its event times, or the cases it counts (``n_treated``). A year whose
-    effect would come from a hidden event-time estimate is written with no amounts
-    (``suppressed``; its ``secondary`` names them when that estimate is hidden by secondary
-    suppression); so is a later year that would repeat it (``beyond = "last"``).
-
-    The budget inputs (one per outcome in the view) hold the shown estimates behind it with
-    their covariance, for :func:`effekt.budgeting.from_effect`.
-    """
-    rows, inputs, withheld = [], [], []
-    amounts = ("avoided_cost_nok", "p05_nok", "p95_nok")
-    for o in study.outcomes:
-        e, run = main[o.name], ("outcome", o.name)
-        if o.budget_sector is None:
-            continue
-        years = _budget_years(e, study.budget.horizon, study.budget.beyond)
-        shown = [t for t in dict.fromkeys(years)
-                 if t is not None and ("event", run, t) not in hidden]
-        if (("est", run) in hidden or (study.budget.n_cases is None
-                                       and ("n_treated", run) in hidden)
-                or (len(e.event) and not shown)):
-            withheld.append(o.name)
-            continue
-        if len(e.event):
-            frame = e.event.loc[e.event["event_time"].isin(shown),
-                                ["event_time", "estimate", "std_error"]]
-            cov = e.event_vcov.loc[frame["event_time"].tolist(), frame["event_time"].tolist()]
-        else:
-            frame = pd.DataFrame({"estimate": [e.estimate], "std_error": [e.std_error]})
-            cov = pd.DataFrame([[e.std_error ** 2]])
-        n_cases = study.budget.n_cases if study.budget.n_cases is not None else e.n_treated
-        price = {o.budget_sector: o.nok_per_unit}
-        stream = from_effect(frame.astype(float), price, n_cases=n_cases,
-                             horizon=study.budget.horizon, beyond=study.budget.beyond)
-        draws = stream.sample(2000, seed=study.seed)  # (n, horizon, sectors)
-        mean = stream.mean()
-        inputs.append({
-            "outcome": o.name, "kind": o.kind, "sector": o.budget_sector,
-            "nok_per_unit": o.nok_per_unit, "n_cases": float(n_cases),
-            "horizon": study.budget.horizon, "beyond": study.budget.beyond,
-            "event_time": [int(t) for t in frame.get("event_time", [])],
-            "estimate": [float(x) for x in frame["estimate"]],
-            "vcov": cov.to_numpy(dtype=float).tolist()})
-        for k, sector in enumerate(stream.sectors):
-            for year in range(stream.horizon):
-                source = years[year] if len(e.event) else 0
-                gone = source is not None and len(e.event) and source not in shown
-                estimated = source is not None
-                values = (float(mean.iloc[year, k]),
-                          float(np.quantile(draws[:, year, k], 0.05)),
-                          float(np.quantile(draws[:, year, k], 0.95)))
-                rows.append({"outcome": o.name, "sector": sector, "year": year,
-                             **dict(zip(amounts, (None,) * 3 if gone or not estimated
-                                        else values, strict=True)),
-                             "n_cases": float(n_cases), "suppressed": bool(gone),
-                             "estimated": estimated,
-                             "secondary": _secondary(amounts if ("event", run, source)
-                                                     in secondary else ())})
-    return rows, inputs, withheld
-
-
-#: The identities the sample flow of each design satisfies, as ``effekt.study.designs``
-#: builds it (each a ``{step: coefficient}`` summing to 0). staggered_did: the units with
-#: the outcome are those dropped for a missing covariate or cluster, those treated before
-#: the first or after the last period, the treated and the controls; matched_did: the units
-#: in the panel are those dropped as incomplete, the treated and the controls available,
-#: and the treated are matched or unmatched; the two-period designs: the units with the
-#: outcome are those treated outside the window, the treated and the controls.
-_TWO_PERIOD_FLOW = {"units_with_outcome": 1, "dropped_treated_outside_window": -1,
-                    "treated": -1, "controls": -1}
-_FLOW_IDENTITIES: dict[str, tuple[dict[str, int], ...]] = {
-    "staggered_did": ({"units_with_outcome": 1, "dropped_missing_covariate_or_cluster": -1,
-                       "dropped_treated_before_first_period": -1,
-                       "dropped_treated_after_last_period": -1, "treated": -1,
-                       "controls": -1},),
-    "matched_did": ({"units_in_panel": 1, "dropped_incomplete_outcome_or_residence": -1,
-                     "treated": -1, "controls_available": -1},
-                    {"treated": 1, "treated_matched": -1, "treated_unmatched": -1}),
-    "did_2x2": (_TWO_PERIOD_FLOW,), "rct": (_TWO_PERIOD_FLOW,), "matching": (_TWO_PERIOD_FLOW,),
-}
-
-#: The flow steps that an Estimate's ``n_treated`` and ``n_control`` are, by design.
-_COUNT_STEPS = {"staggered_did": ("treated", "controls"), "did_2x2": ("treated", "controls"),
-                "rct": ("treated", "controls"), "twfe_event_study": ("treated", None),
-                "matched_did": ("treated_matched", "controls_used"),
-                "matching": ("treated_matched", "controls_used")}
-
-
-def _cells(study: Study, periods: tuple[int, int], runs: dict[tuple[str, str], Estimate],
-           population: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return every figure a study writes as cells, with the identities that link them.
-
-    ``runs`` holds the Estimate of every outcome (``("outcome", name)``, the first is the
-    main one) and of every robustness check that ran (``("check", check)``). Cells:
-    ``("est", run)``, ``("n_treated", run)``, ``("n_control", run)``; the event-time
-    estimates ``("event", run, e)`` of the outcomes (shown in the event-study table for the
-    main outcome, in the budget view for outcomes with a cost per unit, else latent) and
-    the main outcome's ``("event_n", run, e)``, ``("flow", step)`` and the balance table's
-    cohort counts ``("cohort_n", g)``. The identities (docs/contracts.md, "Disclosure
-    control"): each outcome's overall estimate is the mean of its event times ``e >= 0``;
-    the flow identities of the design (:data:`_FLOW_IDENTITIES`); a run's counts are flow
-    steps (:data:`_COUNT_STEPS`), and equal those of any run of the same design with the
-    same flow; the balance table's cohort counts add up to the matched treated, and in
-    matched_did each event time's count is the sum of the cohorts that reach it; with
-    staggered_did, the TWFE check's treated and controls are the main flow's plus the
-    units dropped for a missing covariate or cluster (two latent counts).
-
-    Returns a mapping with ``values``, ``identities``, ``counts``, ``latent``, ``primary``
-    and ``cost`` for :func:`effekt.reports.disclosure.complementary`. Cost: an overall
-    estimate and the main outcome's treated count (the headline) are hidden last; an
-    event time by its units (the next smallest first); a count by its value.
-    """
-    m = study.min_cell
-    values: dict[Any, float] = {}
-    counts, latent, primary, cost = set(), set(), set(), {}
-    rows: list[dict[Any, float]] = []
-
-    def add(key: Any, value: float, price: float, *, count: bool = False,
-            hide: bool = False, small_units: Any = None) -> None:
-        values[key], cost[key] = float(value), float(price)
-        if count:
-            counts.add(key)
-        if hide:
-            latent.add(key)
-        elif disclosure.is_small(value if count else small_units, m):
-            primary.add(key)
-
-    first_run = ("outcome", study.outcomes[0].name)
-    first = runs[first_run]
-    steps = dict(first.flow)
-    budgets = {("outcome", o.name) for o in study.outcomes if o.budget_sector is not None}
-    for step, n in first.flow:
-        add(("flow", step), n, math.inf if step == _COUNT_STEPS[first.design][0] else n,
-            count=True)
-    for f in _FLOW_IDENTITIES.get(first.design, ()):
-        rows.append({("flow", s): c for s, c in f.items()})
-    for run, e in runs.items():
-        add(("est", run), e.estimate, math.inf, small_units=e.n_treated)
-        for k, step in zip(("n_treated", "n_control"), _COUNT_STEPS[e.design], strict=True):
-            add((k, run), getattr(e, k), math.inf if run == first_run and k == "n_treated"
-                else getattr(e, k), count=True)
-            if run == first_run and step in steps:
-                rows.append({(k, run): 1, ("flow", step): -1})
-            elif run != first_run and e.design == first.design and e.flow == first.flow:
-                rows.append({(k, run): 1, (k, first_run): -1})
-        if run[0] != "outcome" or not len(e.event):
-            continue
-        ev = e.event.reset_index(drop=True)
-        for t, est, n in zip(ev["event_time"], ev["estimate"], ev["n_treated"], strict=True):
-            shown = run == first_run or (run in budgets and 0 <= t < study.budget.horizon)
-            if run == first_run or t >= 0:
-                add(("event", run, int(t)), est, n, hide=not shown, small_units=n)
-            if run == first_run:
-                add(("event_n", run, int(t)), n, n, count=True)
-        post = [int(t) for t in ev["event_time"] if t >= 0]
-        if post:
-            rows.append({("est", run): len(post), **{("event", run, t): -1 for t in post}})
-    if first.balance is not None and "treated_matched" in steps:
-        cohorts = first.balance.drop_duplicates("cohort")
-        for g, n in zip(cohorts["cohort"], cohorts["n_treated"], strict=True):
-            add(("cohort_n", int(g)), n, n, count=True)
-        rows.append({("flow", "treated_matched"): -1,
-                     **{("cohort_n", int(g)): 1 for g in cohorts["cohort"]}})
-        if first.design == "matched_did":
-            lo, hi = periods
-            for t in first.event["event_time"]:
-                rows.append({("event_n", first_run, int(t)): 1,
-                             **{("cohort_n", int(g)): -1 for g in cohorts["cohort"]
-                                if lo <= g + t <= hi}})
-    if population is not None:  # units in the data, in the study, in the main outcome's flow
-        n_all, n_in = population["units_in_data"], population["units_in_study"]
-        add(("population", "units_in_data"), n_all, n_all, count=True)
-        add(("population", "units_in_study"), n_in, n_in, count=True)
-        n_out = population["units_outside_population"]
-        add(("population", "units_outside_population"), n_out, n_out, count=True)
-        rows.append({("population", "units_in_data"): 1, ("population", "units_in_study"): -1,
-                     ("population", "units_outside_population"): -1})
-        if "units_in_panel" in steps:
-            if study.outcomes[0].where:  # not written, and protected like a written count
-                n_o = n_in - steps["units_in_panel"]
-                add(("population", "outside_main_outcome"), n_o, n_o, count=True)
-                rows.append({("population", "units_in_study"): 1,
-                             ("flow", "units_in_panel"): -1,
-                             ("population", "outside_main_outcome"): -1})
-            else:
-                rows.append({("population", "units_in_study"): 1,
-                             ("flow", "units_in_panel"): -1})
-    twfe = runs.get(("check", "alternative_estimator"))
-    if (first.design == "staggered_did" and twfe is not None
-            and twfe.design == "twfe_event_study" and twfe.outcome == first.outcome):
-        run = ("check", "alternative_estimator")
-        kept = ("treated", "dropped_treated_before_first_period",
-                "dropped_treated_after_last_period")
-        d_treated = twfe.n_treated - sum(steps[s] for s in kept)
-        add(("latent", "dropped_treated"), d_treated, 0, count=True, hide=True)
-        add(("latent", "dropped_controls"), twfe.n_control - steps["controls"], 0, count=True,
-            hide=True)
-        rows += [{("flow", "dropped_missing_covariate_or_cluster"): 1,
-                  ("latent", "dropped_treated"): -1, ("latent", "dropped_controls"): -1},
-                 {("n_treated", run): 1, ("latent", "dropped_treated"): -1,
-                  **{("flow", s): -1 for s in kept}},
-                 {("n_control", run): 1, ("latent", "dropped_controls"): -1,
-                  ("flow", "controls"): -1}]
-    return {"values": values, "identities": rows, "counts": counts, "latent": latent,
-            "primary": primary, "cost": cost}
-
-
-class _WarningLog:
-    """The EffektWarnings of one run, each with the step it came from (raw, in memory only).
-
-    ``with log.step(...)`` records every EffektWarning raised inside it, however often the
-    estimators repeat it (``"always"``); any other warning is passed on, after the step, to
-    the warning filters in force outside (once per location and run, as Python's
-    ``"default"`` action would show it), so the run silences nothing of numpy's or
-    statsmodels'. :meth:`disclosed` turns the records into what ``results.json`` holds.
-    """
-
-    def __init__(self) -> None:
-        self._raw: list[tuple[dict[str, str | None], str]] = []
-        self._registry: dict[Any, Any] = {}  # the passed-on warnings' "default" registry
-
-    @contextmanager
-    def step(self, step: str, *, check: str | None = None, outcome: str | None = None,
-             design: str | None = None) -> Iterator[None]:
-        where = {"step": step, "check": check, "outcome": outcome, "design": design}
-        caught: list[warnings.WarningMessage] = []
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", EffektWarning)
-                yield
-        finally:  # also when the step fails: its warnings may say why
-            for w in caught:
-                if issubclass(w.category, EffektWarning):
-                    self._raw.append((where, str(w.message)))
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
-                                           registry=self._registry, source=w.source)
-
-    def disclosed(self, min_cell: int, labels: set[float]) -> list[dict[str, Any]]:
-        """Return the records disclosed, in the order first raised, each once.
-
-        Each record: ``step`` (``data``, ``main``, ``robustness`` or ``budget``), ``check``
-        (the robustness check, else None), ``outcome``, ``design``, and the disclosed
-        ``category``, ``message`` and ``fields`` (:func:`disclosure.disclose_warning`).
-        """
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for where, message in self._raw:
-            record = {**where, **disclosure.disclose_warning(message, min_cell, labels)}
-            key = json.dumps(record, sort_keys=True, default=str)
-            if key not in seen:
-                seen.add(key)
-                out.append(record)
-        return out
-
-
 def _labels(p: pd.DataFrame, anticipation: int) -> set[float]:
     """Return the period and cohort values of the panel: what a warning may name.
 
@@ -517,11 +236,12 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     The returned mapping holds no unit identifier, no count or estimate below the spec's
     ``min_cell``, and no figure from which a hidden one could be worked out (secondary
     suppression, ``effekt.reports.disclosure.complementary`` over the cells and identities
-    of ``_cells``; no statistic is derived from a hidden estimate). Its ``warnings`` are the
-    EffektWarnings raised on the way, disclosed (see :class:`_WarningLog` and
+    of ``effekt.study.cells.study_cells``; no statistic is derived from a hidden estimate).
+    Its ``warnings`` are the EffektWarnings raised on the way, disclosed (see
+    ``effekt.study.warning_log.WarningLog`` and
     :func:`effekt.reports.disclosure.disclose_warning`).
     """
-    log = _WarningLog()
+    log = WarningLog()
     progress(f"opening the data ({study.data.folder_text or 'synthetic'})")
     with log.step("data"):
         store, prints = open_data(study)
@@ -603,7 +323,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     runs = {("outcome", n): main[n] for n in names}
     runs.update({("check", c): e for c, e in done.items()})
     periods = (int(p["period"].min()), int(p["period"].max()))
-    cells = _cells(study, periods, runs, population)
+    cells = study_cells(study, periods, runs, population)
     primary = cells.pop("primary")
     hidden = disclosure.complementary(cells["values"], cells["identities"], primary,
                                       min_cell=min_cell, counts=cells["counts"],
@@ -641,7 +361,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("budget view")
     with log.step("budget"):
-        budget, budget_inputs, no_budget = _budget(study, main, hidden, secondary)
+        budget, budget_inputs, no_budget = budget_view(study, main, hidden, secondary)
     withheld += [{"statistic": "budget", "outcome": n} for n in no_budget]
 
     times = first.event["event_time"].astype(int) if len(first.event) else []

@@ -20,7 +20,7 @@ from effekt.reports.formatting import Formatter
 from effekt.reports.html import MARK
 from effekt.reports.labels import LABELS, SECTOR_NAMES
 from effekt.reports.texts import TEXTS
-from effekt.study import runner
+from effekt.study import cells
 
 ROOT = Path(__file__).resolve().parents[2]
 NBSP = "\xa0"
@@ -416,8 +416,8 @@ def test_secondary_marks_stay(make_results):
 def _names_of_the_synthetic_municipality() -> dict[str, set[str]]:
     data = ROOT / "synthetic_data"
     persons = pd.read_parquet(data / "persons.parquet")
-    steps = {s for ids in runner._FLOW_IDENTITIES.values() for i in ids for s in i}
-    steps |= {s for pair in runner._COUNT_STEPS.values() for s in pair if s}
+    steps = {s for ids in cells.FLOW_IDENTITIES.values() for i in ids for s in i}
+    steps |= {s for pair in cells.COUNT_STEPS.values() for s in pair if s}
     return {
         "outcomes": set(pd.read_parquet(data / "outcomes.parquet")["outcome"].unique()),
         "covariates": {c for c in persons.columns if not c.endswith("_id")}

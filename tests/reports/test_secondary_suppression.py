@@ -32,6 +32,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+import effekt.study.cells as cells
 import effekt.study.runner as runner
 from effekt.data import RecordStore, panel
 from effekt.errors import SpecError
@@ -530,9 +531,9 @@ def test_flow_identities_and_count_steps_hold_for_every_design():
                      covariates=["income_decile"] if design != "twfe_event_study" else [],
                      options=options, seed=1)
         flow = dict(e.flow)
-        for identity in runner._FLOW_IDENTITIES.get(design, ()):
+        for identity in cells.FLOW_IDENTITIES.get(design, ()):
             assert sum(c * flow[s] for s, c in identity.items()) == 0, (design, identity)
-        treated, control = runner._COUNT_STEPS[design]
+        treated, control = cells.COUNT_STEPS[design]
         assert e.n_treated == flow[treated], design
         assert control is None or e.n_control == flow[control], design
         if len(e.event):  # the overall estimate is the mean of the event times e >= 0

@@ -25,7 +25,7 @@ from effekt.estimators import att_gt, event_study, match, matched_did
 from effekt.reports import render_report
 from effekt.reports.disclosure import MASK, WARNING_KINDS, WITHHELD, disclose_warning
 from effekt.reports.texts import TEXTS
-from effekt.study import compute, load_spec, runner
+from effekt.study import compute, load_spec, runner, warning_log
 
 ID = 7_000_000_017  # a distinctive identifier value
 
@@ -202,7 +202,7 @@ def test_no_identifier_can_leak_through_a_warning(message):
 # -- the log of a run -----------------------------------------------------------------------
 
 def test_log_keeps_effekt_warnings_by_step_once_in_order_and_passes_others_on():
-    log = runner._WarningLog()
+    log = warning_log.WarningLog()
     with log.step("main", outcome="y", design="staggered_did"):
         warnings.warn("Dropped 3 rows with a missing outcome 'y'.", EffektWarning, stacklevel=1)
         warnings.warn("Dropped 4 rows with a missing outcome 'y'.", EffektWarning, stacklevel=1)
