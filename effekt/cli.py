@@ -104,8 +104,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     store, _ = open_data(specs[names[0]])  # the records both studies were estimated on
     if progress:
         progress("building trajectories, the caseload, both budgets and the Monte Carlo")
-    budget = study_budget(
+    budget = study_budget(  # disclosed at the strictest threshold of the studies
         store, [results[n] for n in names], seed=args.seed, language=args.language,
+        min_cell=max(specs[n].min_cell for n in names),
         own_measures={"holf": [HOLF_GUIDANCE], "samhandling": [INNSATSLEDER]})
     with output_folder(args.out / "budget", "budget") as folder:  # replaced on each demo
         budget.to_excel(folder / "results.xlsx")

@@ -81,7 +81,10 @@ from effekt.budgeting.workbook.results import Language
 from effekt.data import RecordStore, trajectories
 from effekt.errors import DataError, SpecError
 
-__all__ = ["AGE_GROUPS", "study_budget"]
+__all__ = ["AGE_GROUPS", "SMALL_TYPES", "study_budget"]
+
+SMALL_TYPES = "small_types"
+"""The type into which the trajectory types too small to show are pooled (disclosure)."""
 
 AGE_GROUPS = (("0-5", 5), ("6-15", 15), ("16-66", 66), ("67+", None))
 """Age groups of the caseload projection: ``(label, oldest age)``; the last has no bound."""
@@ -162,6 +165,7 @@ def study_budget(
     schedule: Preset | DiscountSchedule | float = "r109",
     own_measures: Mapping[str, Sequence[str]] | None = None,
     extra_costs: Mapping[str, Mapping[str, float | Sequence[float]]] | None = None,
+    min_cell: int = 5,
 ) -> StudyBudget:
     """Build the trajectory budget of a municipality with the effects its studies estimated.
 
@@ -211,6 +215,9 @@ def study_budget(
     extra_costs : mapping, optional
         ``{pilot: {sector: NOK a year or [NOK in year 0, 1, ...]}}``: the pilot's costs
         that are in no estimate (e.g. a state grant); they enter its investment account.
+    min_cell : int
+        The disclosure threshold (default 5, as a study spec's ``min_cell``; a smaller
+        number is a SpecError). See "Disclosure control" below.
 
     Returns
     -------
@@ -223,7 +230,37 @@ def study_budget(
         malformed entry; a bad argument.
     DataError
         Record tables from which no budget can be built (no service events in the base
-        year).
+        year), or fewer than ``min_cell`` trajectories in all.
+
+    Notes
+    -----
+    **Disclosure control** (docs/contracts.md, "Disclosure control: the study budget").
+    The budget counts the municipality's own records, so what it shows follows the
+    small-cell rule:
+
+    - *trajectory types* (catalogue, caseload, the trajectory budget): a type with 1 to
+      ``min_cell`` - 1 trajectories, or with 1 to ``min_cell`` - 1 of them starting in the
+      base year (the base-year caseload is that observed count), is pooled *before*
+      pricing with the other such types into one type ``small_types`` ("Øvrige typer (små,
+      slått sammen)"); while the pool itself has 1 to ``min_cell`` - 1 trajectories or
+      base-year starts, or holds one type only, the smallest other type joins it. So every
+      type shown, priced and projected rests on at least ``min_cell`` trajectories (and 0
+      or at least ``min_cell`` base-year starts), and the pooled figures are those of a
+      type, not a sum a reader could split. The pooled types are named in the notes and in
+      ``settings["pooled_types"]``;
+    - *outcomes reached*: a count of cases or outcomes from 1 to ``min_cell`` - 1 is shown
+      as ``"<5"`` and its payments are blank; the later years projected from a hidden
+      base-year count (base × the shown growth) are blank too. Secondary suppression: a
+      year and provider whose outcome payment is hidden has its outcome payment, total
+      and difference blank in the allocation, and so has that year's withheld-pool row
+      (otherwise pool = withheld − Σ payments would give the hidden payment away); the
+      base year's paid and left-in-pool amounts (summary, settings) and the total of
+      outcomes reached (notes) are then withheld as well.
+
+    The Python attributes of the result (``outcomes``, ``allocation``, :meth:`StudyBudget.pool`)
+    are not disclosure-controlled; :meth:`StudyBudget.summary`, :meth:`StudyBudget.sheets` and
+    :meth:`StudyBudget.to_excel` are. The studies' effects (``budget_inputs``) come from
+    results that the study runner has already disclosed.
 
     Examples
     --------
@@ -243,6 +280,7 @@ def study_budget(
     900000
     """
     check_choice("language", language, Language)
+    min_cell = check_integer("min_cell", min_cell, minimum=5)
     draws = check_positive_int("draws", draws)
     rng = check_rng(seed)
     price_year = check_integer("price_year", price_year)
@@ -279,7 +317,8 @@ def study_budget(
         raise SpecError(f"base_year must be a year of the service events, {data_first}.."
                         f"{data_last}, got {base_year}.")
     g = _observed_growth(res, data_first, data_last) if growth is None else float(growth)
-    traj = trajectories(store, gap_days=gap_days)
+    traj, pooled = _pool_small_types(trajectories(store, gap_days=gap_days), base_year,
+                                     min_cell)
     catalogue = price_catalogue(traj, trim=0.99, price_year=price_year)
     population = _population(res, base_year, years, g)
     started = traj[traj["start_date"].dt.year == base_year]
@@ -336,12 +375,14 @@ def study_budget(
     accounts, account_table, flows = _accounts(names, by_pilot, extra_costs, years,
                                                schedule, price_year, base_year)
     notes = budget_notes(names, inputs, used, skipped, store, own_measures, base_year,
-                         years, recorded, g, growth is None, language, schedule)
+                         years, recorded, g, growth is None, language, schedule,
+                         min_cell=min_cell, pooled=pooled)
     settings = {"seed": seed if isinstance(seed, int) else None, "draws": draws,
                 "base_year": base_year, "first_year": base_year,
                 "last_year": base_year + years - 1, "years": years, "price_year": price_year,
                 "withhold_share": withhold, "growth": g, "gap_days": gap_days,
-                "calibration_factor": factor, "schedule": schedule.name}
+                "calibration_factor": factor, "schedule": schedule.name,
+                "min_cell": min_cell, "pooled_types": tuple(pooled)}
     rate = rc.assign(definition=[OUTCOMES_REACHED[o][language] for o in rc["outcome"]])
     return StudyBudget(
         totals=totals, avoided=avoided, allocation=allocation, catalogue=cat_cal,
@@ -351,6 +392,49 @@ def study_budget(
                            "payout_uncapped", "payout"]],
         inputs=inputs_table(inputs, skipped, language), notes=tuple(notes),
         settings=settings, language=language)
+
+
+def _pool_small_types(traj: pd.DataFrame, base_year: int, min_cell: int
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    """Pool the trajectory types too small to show into one type, :data:`SMALL_TYPES`.
+
+    A type is small when it has 1 to ``min_cell`` - 1 trajectories, or 1 to ``min_cell`` - 1
+    starting in ``base_year``. The small types are pooled; while the pool is small by the
+    same test, or holds a single type, the smallest other type (fewest trajectories, then
+    name) joins it. Returns the trajectories with the pooled types relabelled and the
+    pooled types' names (sorted; empty when nothing is small).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"trajectory_type": ["a"] * 9 + ["b"] * 3 + ["c"] * 6,
+    ...                   "start_date": pd.to_datetime(["2025-01-01"] * 18)})
+    >>> out, pooled = _pool_small_types(t, 2025, 5)
+    >>> pooled, out["trajectory_type"].value_counts().to_dict()
+    (['b', 'c'], {'a': 9, 'small_types': 9})
+    """
+    types = traj["trajectory_type"].astype(str)
+    n = types.value_counts()
+    starts = types[traj["start_date"].dt.year == base_year].value_counts().reindex(
+        n.index, fill_value=0)
+
+    def small(k: float) -> bool:
+        return 0 < k < min_cell
+
+    pooled = [t for t in n.index if small(n[t]) or small(starts[t])]
+    if not pooled:
+        return traj, []
+    rest = sorted((t for t in n.index if t not in pooled), key=lambda t: (n[t], t))
+    while small(n[pooled].sum()) or small(starts[pooled].sum()) or len(pooled) < 2:
+        if not rest:
+            if small(n[pooled].sum()) or small(starts[pooled].sum()):
+                raise DataError(f"fewer than min_cell={min_cell} trajectories (or base-year "
+                                "starts) in all: no budget can be shown under disclosure "
+                                "control.")
+            break
+        pooled.append(rest.pop(0))
+    out = traj.copy()
+    out["trajectory_type"] = types.where(~types.isin(pooled), SMALL_TYPES).to_numpy()
+    return out, sorted(pooled)
 
 
 def _check_by_pilot(own_measures: Any, extra_costs: Any, names: list[str]

@@ -5,6 +5,16 @@ its :meth:`~StudyBudget.summary`, :meth:`~StudyBudget.sheets` and
 :meth:`~StudyBudget.to_excel` show them in the budget's language (bokmål or English), and
 :func:`budget_notes` writes what the budget assumes and leaves out. The results workbook
 is written with :func:`effekt.budgeting.workbook.write_results`.
+
+Disclosure control (docs/contracts.md, "Disclosure control: the study budget"): the
+attributes of :class:`StudyBudget` hold every figure; what it writes for people
+(:meth:`~StudyBudget.summary`, :meth:`~StudyBudget.sheets`, :meth:`~StudyBudget.to_excel`)
+shows a count of outcomes reached from 1 to ``min_cell`` - 1 as ``"<5"`` with its payments
+blank, blanks the years projected from such a count, and hides the allocation's cells
+that would give a hidden payment away (:meth:`~StudyBudget.disclosed_outcomes`,
+:meth:`~StudyBudget.disclosed_allocation`). Small trajectory types are pooled before the
+budget is computed (:func:`~effekt.budgeting.study_budget`), so the catalogue and caseload
+need no suppression here.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from effekt.budgeting.catalogue import Catalogue
 from effekt.budgeting.discount import DiscountSchedule
 from effekt.budgeting.workbook.results import Language, ResultSheet, value_label, write_results
 from effekt.data import RecordStore
+from effekt.reports.disclosure import count, is_small
 from effekt.results import ResultsBase
 
 __all__ = ["StudyBudget", "budget_notes", "inputs_table"]
@@ -111,8 +122,80 @@ class StudyBudget(ResultsBase):
         return (f"avoided cost by sector over {s['first_year']}-{s['last_year']} of the "
                 f"studies' effects, NOK at {s['price_year']} prices (positive = saved)")
 
+    @property
+    def min_cell(self) -> int:
+        """The disclosure threshold (``settings["min_cell"]``, default 5)."""
+        return int(self.settings.get("min_cell", 5))
+
+    def _small_outcomes(self) -> tuple[pd.Series, pd.Series]:
+        """Rows of ``outcomes`` hidden: (small recorded counts, projections of a small base)."""
+        o, m = self.outcomes, self.min_cell
+        small = (o["basis"] == "recorded") & (o["n_cases"].map(lambda n: is_small(n, m))
+                                              | o["count"].map(lambda n: is_small(n, m)))
+        base = o[small & (o["year"] == self.settings["base_year"])]
+        keys = set(zip(base["provider"], base["outcome"], strict=True))
+        projected = (o["basis"] == "projected") & pd.Series(
+            [k in keys for k in zip(o["provider"], o["outcome"], strict=True)], index=o.index,
+            dtype=bool)
+        return small, projected
+
+    def hidden_payments(self) -> set[tuple[int, str]]:
+        """Return the ``(year, provider)`` whose outcome payment is hidden (disclosure)."""
+        small, projected = self._small_outcomes()
+        o = self.outcomes[small | projected]
+        return {(int(y), p) for y, p in zip(o["year"], o["provider"], strict=True)}
+
+    def disclosed_outcomes(self) -> pd.DataFrame:
+        """Return ``outcomes`` as written: small counts ``"<5"``, their payments blank.
+
+        A recorded row with 1 to ``min_cell`` - 1 cases or outcomes shows them as
+        ``"<min_cell"`` and no payment (a payment is the count × the rate card's price); a
+        projected row of such a base-year count (the base × the population growth, which
+        the settings show) shows neither counts nor payments. No sheet totals the rows.
+        """
+        small, projected = self._small_outcomes()
+        out = self.outcomes.copy()
+        for col in ("n_cases", "count"):
+            out[col] = pd.Series(
+                [count(v, self.min_cell) if s else (None if p else v)
+                 for v, s, p in zip(out[col], small, projected, strict=True)],
+                index=out.index, dtype=object)
+        for col in ("payout_uncapped", "payout"):
+            out[col] = out[col].astype(float).where(~(small | projected))
+        return out
+
+    def disclosed_allocation(self) -> pd.DataFrame:
+        """Return ``allocation`` as written: the cells that would show a hidden payment blank.
+
+        For a year and provider whose outcome payment is hidden
+        (:meth:`hidden_payments`): its ``outcome_payment``, ``trajectory_total``
+        (= base payment + outcome payment) and ``difference`` (= trajectory total − service
+        budget); and in that year the withheld pool's ``trajectory_total`` and
+        ``difference`` (= Σ withheld − Σ outcome payments, which with the other providers'
+        payments would give the hidden one away). What stays shown (service and trajectory
+        budgets, base payments, withheld, the other providers' payments) and the identities
+        among them leave the hidden payment free: it moves with the pool by the same amount.
+        """
+        hidden = self.hidden_payments()
+        out = self.allocation.copy()
+        years = {y for y, _ in hidden}
+        key = list(zip(out["year"].astype(int), out["provider"], strict=True))
+        own = pd.Series([k in hidden for k in key], index=out.index, dtype=bool)
+        pool = (out["provider"] == "withheld_pool") & out["year"].astype(int).isin(years)
+        for col in ("outcome_payment", "trajectory_total", "difference"):
+            gone = own | (pool if col != "outcome_payment" else False)
+            out[col] = out[col].astype(float).where(~gone)
+        return out
+
+    def base_year_hidden(self) -> bool:
+        """Whether an outcome payment of the base year is hidden (then paid and left are)."""
+        return any(y == self.settings["base_year"] for y, _ in self.hidden_payments())
+
     def pool(self) -> dict[str, float]:
-        """Return the base year's withheld, paid for outcomes reached and left in the pool (NOK)."""
+        """Return the base year's withheld, paid for outcomes reached and left in the pool (NOK).
+
+        Not disclosure-controlled (see :meth:`base_year_hidden`).
+        """
         a = self.allocation[self.allocation["year"] == self.settings["base_year"]]
         return {"withheld": float(a["withheld"].sum()),
                 "paid": float(a["outcome_payment"].sum()),
@@ -146,6 +229,19 @@ class StudyBudget(ResultsBase):
         p = self.pool()
         sv = float(self.allocation.loc[self.allocation["year"] == s["base_year"],
                                        "service_budget"].sum())
+        if self.base_year_hidden():
+            out.append(_txt(
+                f"Basisåret {s['base_year']}: tjenestebudsjettet {_nok(sv, lang)} = "
+                f"forløpsmodellens utbetalinger + igjen i tilbakeholdt pott (tilbakeholdt "
+                f"{_nok(p['withheld'], lang)}); resultatbetalingen og potten vises ikke, fordi "
+                f"et oppnådd resultat gjelder færre enn {self.min_cell} saker.",
+                f"Base year {s['base_year']}: the service budget {_nok(sv, lang)} = the "
+                f"trajectory model's payments + left in the withheld pool (withheld "
+                f"{_nok(p['withheld'], lang)}); the outcome payments and the pool are not shown, "
+                f"because an outcome reached concerns fewer than {self.min_cell} cases.", lang))
+            out.append(_txt("Merknader:", "Notes:", lang))
+            out.extend(f"  - {x}" for x in self.notes)
+            return "\n".join(out)
         out.append(_txt(
             f"Basisåret {s['base_year']}: tjenestebudsjettet {_nok(sv, lang)} = "
             f"forløpsmodellens utbetalinger {_nok(sv - p['left'], lang)} + igjen i "
@@ -167,13 +263,22 @@ class StudyBudget(ResultsBase):
         span = f"{s['first_year']}–{s['last_year']}"
         keys = ["seed", "draws", "base_year", "first_year", "last_year", "price_year",
                 "withhold_share", "growth", "gap_days", "calibration_factor",
-                "withheld_base_year", "paid_base_year", "left_base_year"]
+                "withheld_base_year", "paid_base_year", "left_base_year", "min_cell"]
         p = self.pool()
-        values = {**s, "withheld_base_year": p["withheld"], "paid_base_year": p["paid"],
-                  "left_base_year": p["left"]}
+        gone = self.base_year_hidden()  # disclosure: paid and left give a hidden payment away
+        values = {"min_cell": self.min_cell, **s, "withheld_base_year": p["withheld"],
+                  "paid_base_year": None if gone else p["paid"],
+                  "left_base_year": None if gone else p["left"]}
         settings = pd.DataFrame({"quantity": keys, "value": [values[k] for k in keys]})
         kinds = ["int", "int", "int", "int", "int", "int", "share", "share", "int", "ratio",
-                 "nok", "nok", "nok"]
+                 "nok", "nok", "nok", "int"]
+        m = self.min_cell
+        hidden_note = _txt(
+            " Tomme celler for resultatbetaling, i alt og differanse (også pottens) skjuler en "
+            f"betaling for færre enn {m} oppnådde resultater (avsløringskontroll).",
+            " Blank outcome payment, total and difference cells (also the pool's) hide a "
+            f"payment for fewer than {m} outcomes reached (disclosure control).",
+            lang) if any(y >= s["base_year"] for y, _ in self.hidden_payments()) else ""
         return [
             ResultSheet("summary", self.totals, _txt(
                 f"Unngått kostnad av studienes effekter per sektor, {span} ({price}; positivt = "
@@ -185,7 +290,7 @@ class StudyBudget(ResultsBase):
             ResultSheet("notes", pd.DataFrame({"note": list(self.notes)}), _txt(
                 "Hva budsjettet forutsetter og hva det utelater.",
                 "What the budget assumes and what it leaves out.", lang)),
-            ResultSheet("allocation", self.allocation, _txt(
+            ResultSheet("allocation", self.disclosed_allocation(), _txt(
                 f"Tjenestebasert og forløpsbasert budsjett per år og tjenesteyter ({price}); "
                 f"prisene er skalert slik at begge gir samme sum i basisåret {s['base_year']}. "
                 f"{s['withhold_share']:.0%} holdes tilbake og betales ut etter resultatkortet; "
@@ -196,7 +301,7 @@ class StudyBudget(ResultsBase):
                 f"{s['withhold_share']:.0%} is withheld and paid by the rate card; the row "
                 "'Withheld pool' shows what is not paid out, so the service budget = the "
                 "trajectory model's total, and the difference sums to 0 in the base year.",
-                lang)),
+                lang) + hidden_note),
             ResultSheet("avoided", self.avoided, _txt(
                 f"Unngått kostnad per studie, utfall, sektor og år ({price}; positivt = spart). "
                 "Trekkene av et utfalls år er felles normalfordelte med estimatenes kovarians.",
@@ -219,12 +324,15 @@ class StudyBudget(ResultsBase):
                 f"sektor ({price}; {s['draws']} trekk, frø {s['seed']}).",
                 f"Monte Carlo: net cost (trajectory cost minus avoided cost) by year and sector "
                 f"({price}; {s['draws']} draws, seed {s['seed']}).", lang)),
-            ResultSheet("outcomes_reached", self.outcomes, _txt(
+            ResultSheet("outcomes_reached", self.disclosed_outcomes(), _txt(
                 "Oppnådde resultater fra kommunens utfallsregistre og resultatbetalingen; "
-                f"år etter basisåret {s['base_year']} er basisåret framskrevet med befolkningen.",
+                f"år etter basisåret {s['base_year']} er basisåret framskrevet med befolkningen. "
+                f"Antall under {m} vises som «<{m}» uten betaling; år framskrevet fra et slikt "
+                "antall står tomme.",
                 "Outcomes reached from the municipality's outcome records and their payment; "
                 f"years after the base year {s['base_year']} are the base year grown with the "
-                "population.", lang)),
+                f"population. A count below {m} is shown as '<{m}' without its payment; years "
+                "projected from such a count are blank.", lang)),
             ResultSheet("rate_card", self.rate_card, _txt(
                 "Resultatkort: pris per oppnådd resultat og tak per sak og år.",
                 "Rate card: price per outcome reached and cap per case and year.", lang)),
@@ -290,8 +398,14 @@ def budget_notes(names: list[str], inputs: list[list[BudgetInput]], used: list[B
                  skipped: dict[int, str], store: RecordStore,
                  own: Mapping[str, Sequence[str]], base_year: int, years: int,
                  recorded: pd.DataFrame, growth: float, observed: bool, lang: Language,
-                 schedule: DiscountSchedule) -> list[str]:
-    """Return what the budget assumes and leaves out, in ``lang`` (one sentence a note)."""
+                 schedule: DiscountSchedule, *, min_cell: int = 5,
+                 pooled: Sequence[str] = ()) -> list[str]:
+    """Return what the budget assumes and leaves out, in ``lang`` (one sentence a note).
+
+    The notes are disclosure-controlled: the total of outcomes reached in the base year is
+    withheld when one of its parts is below ``min_cell`` (it would give that part away), and
+    the trajectory types pooled for disclosure (``pooled``) are named.
+    """
     last = base_year + years - 1
     notes = [_txt(
         "Fortegn: positivt = sektoren sparer (bruker mindre), negativt = merkostnad. Summer "
@@ -378,13 +492,19 @@ def budget_notes(names: list[str], inputs: list[list[BudgetInput]], used: list[B
         f"years and the population grow with the population growth ({how}).", lang))
     base = recorded[recorded["year"] == base_year]
     if len(base):
+        parts = [*base["count"], *base["n_cases"]]
+        total = (_txt("antallet vises ikke: en del er under ", "the number is not shown: a "
+                      "part is below ", lang) + str(min_cell)
+                 if any(is_small(n, min_cell) for n in parts)
+                 else _txt(f"{_nok(base['count'].sum(), lang)} i alt",
+                           f"{_nok(base['count'].sum(), lang)} in all", lang))
         notes.append(_txt(
             f"Resultatkortet betaler for resultater oppnådd i {base_year} ifølge "
-            f"utfallsregistrene ({_nok(base['count'].sum(), lang)} i alt); senere år er "
+            f"utfallsregistrene ({total}); senere år er "
             f"{base_year} framskrevet med befolkningen. Det som ikke betales ut, blir i "
             "tilbakeholdt pott.",
             f"The rate card pays for outcomes reached in {base_year} by the outcome records "
-            f"({_nok(base['count'].sum(), lang)} in all); later years are {base_year} grown "
+            f"({total}); later years are {base_year} grown "
             "with the population. What is not paid out stays in the withheld pool.", lang))
     else:
         notes.append(_txt(
@@ -392,4 +512,21 @@ def budget_notes(names: list[str], inputs: list[list[BudgetInput]], used: list[B
             "betaler ingenting, og hele den tilbakeholdte andelen blir i potten.",
             f"No outcomes reached in the outcome records for {base_year}: the rate card pays "
             "nothing, and the whole withheld share stays in the pool.", lang))
+    notes.append(_txt(
+        f"Avsløringskontroll: et antall fra 1 til {min_cell - 1} vises som «<{min_cell}», og "
+        "beløp regnet av så få saker vises ikke; celler som sammen med summene ville avsløre "
+        "et skjult tall, står også tomme.",
+        f"Disclosure control: a count from 1 to {min_cell - 1} is shown as '<{min_cell}', and "
+        "amounts computed from so few cases are not shown; cells that with the totals would "
+        "give a hidden figure away are blank as well.", lang))
+    if pooled:
+        notes.append(_txt(
+            f"Forløpstypene {', '.join(pooled)} er slått sammen til én type, «Øvrige typer "
+            "(små, slått sammen)», før prising og framskriving: hver har færre enn "
+            f"{min_cell} forløp i alt eller i basisåret, eller er tatt med så ingen av dem kan "
+            "skilles ut.",
+            f"The trajectory types {', '.join(pooled)} are pooled into one type, 'Other types "
+            "(small, pooled)', before pricing and projection: each has fewer than "
+            f"{min_cell} trajectories in all or in the base year, or is added so that none of "
+            "them can be told apart.", lang))
     return notes

@@ -312,3 +312,180 @@ def test_the_workbook_in_english(tmp_path, store):
                                          "Avoided cost (positive = saved)"]
     assert set(summary["Sector"]) == {"Child welfare", "Total"}
     assert "Budget-neutral allocation" in openpyxl.load_workbook(path).sheetnames
+
+
+# -- disclosure control (docs/contracts.md, "Disclosure control: the study budget") ---------
+
+def _small_store(seed, scale):
+    m = generate(seed=seed, scale=scale)
+    return RecordStore.from_frames(**{k: m.tables[k] for k in (
+        "persons", "measures", "service_events", "outcomes")})
+
+
+@pytest.fixture(scope="module")
+def small_budget() -> StudyBudget:
+    # seed 1 at scale 0.01: 1-4 families off social assistance in the base year (NAV)
+    return study_budget(_small_store(1, 0.01), HOLF, seed=3, draws=100)
+
+
+def test_min_cell_below_the_floor_is_refused(store):
+    with pytest.raises(SpecError, match="min_cell"):
+        study_budget(store, HOLF, seed=1, draws=50, min_cell=4)
+
+
+def test_a_small_count_of_outcomes_reached_is_shown_as_lt5_and_unpaid(tmp_path, small_budget):
+    b, base_year = small_budget, small_budget.settings["base_year"]
+    raw = b.outcomes.set_index(["year", "outcome"])
+    n_nav = raw.loc[(base_year, "off_social_assistance"), "count"]
+    assert 1 <= n_nav <= 4  # the case this test is about
+    path = b.to_excel(tmp_path / "r.xlsx")
+    _, reached = _sheet(path, "outcomes_reached")
+    nav = reached[reached[label("provider")] == "NAV (kommunal del)"]
+    recorded = nav[nav[label("basis")] == "registrert"]
+    assert len(recorded) and set(recorded[label("count")]) == {"<5"}
+    assert set(recorded[label("n_cases")]) == {"<5"}
+    assert recorded[[label("payout"), label("payout_uncapped")]].isna().all().all()
+    projected = nav[nav[label("basis")] == "framskrevet"]
+    assert len(projected) and projected[[label("count"), label("n_cases"), label("payout")]
+                                        ].isna().all().all()
+    # big counts stay numbers
+    school = reached[reached[label("provider")] != "NAV (kommunal del)"]
+    assert all(isinstance(v, float | int) and v >= 5 for v in school[label("count")])
+    assert school[label("payout")].notna().all()
+    # the allocation: NAV's payment, total and difference, and the pool's, blank every year
+    _, alloc = _sheet(path, "allocation")
+    hidden_cols = [label("outcome_payment"), label("trajectory_total"), label("difference")]
+    rows = alloc[alloc[label("provider")] == "NAV (kommunal del)"]
+    assert rows[hidden_cols].isna().all().all()
+    pool = alloc[alloc[label("provider")] == "Tilbakeholdt pott (ikke utbetalt)"]
+    assert pool[hidden_cols[1:]].isna().all().all()
+    others = alloc[~alloc.index.isin(rows.index) & ~alloc.index.isin(pool.index)]
+    assert others[hidden_cols].notna().all().all()
+    _, settings = _sheet(path, "settings")
+    v = settings.set_index(label("quantity"))[label("value")]
+    assert pd.isna(v["Utbetalt for resultater i basisåret"])
+    assert pd.isna(v["Igjen i potten i basisåret"])
+    assert v["Minste antall som vises (avsløringskontroll)"] == 5
+    # the summary: no paid amount, no pool, no total of outcomes reached
+    text = b.summary()
+    p = b.pool()
+    for amount in (p["paid"], p["left"]):
+        assert f"{amount:,.0f}".replace(",", "\u00a0") not in text
+    assert "potten vises ikke" in text and "antallet vises ikke" in text
+    assert f"({b.outcomes.loc[b.outcomes['year'] == base_year, 'count'].sum():.0f} i alt)" \
+        not in text
+
+
+def _allocation_cells(b):
+    """The allocation's figures as cells and the identities a reader knows among them."""
+    a, base_year = b.allocation, b.settings["base_year"]
+    values, rows = {}, []
+    for r in a.itertuples(index=False):
+        for col in ("service_budget", "base_payment", "withheld", "outcome_payment",
+                    "trajectory_total", "difference"):
+            values[(r.year, r.provider, col)] = float(getattr(r, col))
+    providers = [p for p in a["provider"].unique() if p != "withheld_pool"]
+    growth = 1 + b.settings["growth"]
+    for y in sorted(a["year"].unique()):
+        for p in providers:
+            if (y, p, "base_payment") not in values:
+                continue
+            rows.append({(y, p, "trajectory_total"): 1, (y, p, "base_payment"): -1,
+                         (y, p, "outcome_payment"): -1})
+            rows.append({(y, p, "difference"): 1, (y, p, "trajectory_total"): -1,
+                         (y, p, "service_budget"): 1})
+            if y > base_year:  # a projected payment is the base year's × the shown growth
+                rows.append({(y, p, "outcome_payment"): 1,
+                             (base_year, p, "outcome_payment"): -growth ** (y - base_year)})
+        pool = {(y, "withheld_pool", "trajectory_total"): 1}
+        for p in providers:
+            if (y, p, "withheld") in values:
+                pool[(y, p, "withheld")] = -1
+                pool[(y, p, "outcome_payment")] = 1
+        rows.append(pool)
+        rows.append({(y, "withheld_pool", "difference"): 1,
+                     (y, "withheld_pool", "trajectory_total"): -1})
+    # the summary's and settings' base-year amounts
+    values["paid"], values["left"] = b.pool()["paid"], b.pool()["left"]
+    rows.append({"paid": 1, **{(base_year, p, "outcome_payment"): -1 for p in providers}})
+    rows.append({"left": 1, (base_year, "withheld_pool", "trajectory_total"): -1})
+    return values, rows
+
+
+def test_no_shown_figure_gives_the_hidden_payment_away(small_budget):
+    from effekt.reports.disclosure import exposed
+
+    b = small_budget
+    values, identities = _allocation_cells(b)
+    shown = b.disclosed_allocation()
+    hidden = {(r.year, r.provider, col) for r in shown.itertuples(index=False)
+              for col in ("outcome_payment", "trajectory_total", "difference")
+              if pd.isna(getattr(r, col))}
+    if b.base_year_hidden():
+        hidden |= {"paid", "left"}
+    nav = (b.settings["base_year"], "nav", "outcome_payment")
+    assert nav in hidden
+    # the identities hold (exposed raises when one does not) and nothing is pinned down
+    assert exposed(values, identities, hidden, min_cell=5) == []
+    # without the secondary cells the pool (or the paid total) would give it away
+    primary = {k for k in hidden if k[-1] == "outcome_payment"}
+    assert nav in exposed(values, identities, primary, min_cell=5)
+    assert nav in exposed(values, identities, hidden - {"paid"}, min_cell=5)
+
+
+def test_small_trajectory_types_are_pooled_before_pricing(tmp_path):
+    from effekt.budgeting.study_budget import SMALL_TYPES
+    from effekt.data import trajectories
+
+    store = _small_store(1, 0.005)
+    b = study_budget(store, HOLF, seed=3, draws=50)
+    pooled = b.settings["pooled_types"]
+    base_year = b.settings["base_year"]
+    traj = trajectories(store, gap_days=90)
+    n = traj["trajectory_type"].astype(str).value_counts()
+    starts = traj.loc[traj["start_date"].dt.year == base_year,
+                      "trajectory_type"].astype(str).value_counts()
+    small = [t for t in n.index if 0 < n[t] < 5 or 0 < starts.get(t, 0) < 5]
+    assert small and set(small) <= set(pooled) and len(pooled) >= 2
+    cat = b.catalogue.table.set_index("trajectory_type")
+    assert SMALL_TYPES in cat.index and not set(pooled) & set(cat.index)
+    assert cat.loc[SMALL_TYPES, "n_cases"] == sum(n[t] for t in pooled)
+    assert (cat["n_cases"] >= 5).all()
+    new = b.caseload[b.caseload["year"] == base_year].set_index("trajectory_type")["n_new"]
+    assert ((new == 0) | (new >= 5)).all()
+    assert new[SMALL_TYPES] == sum(starts.get(t, 0) for t in pooled)
+    assert any(all(t in note for t in pooled) for note in b.notes)
+    path = b.to_excel(tmp_path / "r.xlsx")
+    _, sheet = _sheet(path, "catalogue")
+    assert "Øvrige typer (små, slått sammen)" in set(sheet[label("trajectory_type")])
+    assert not set(pooled) & set(sheet[label("trajectory_type")])
+    _, load = _sheet(path, "caseload")
+    assert not set(pooled) & set(load[label("trajectory_type")])
+
+
+def test_the_committed_municipality_keeps_its_figures(tmp_path):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "synthetic_data"
+    if not (folder / "persons.parquet").exists():
+        pytest.skip("no committed synthetic_data/")
+    b = study_budget(RecordStore.open(folder), [HOLF, SAMHANDLING], seed=1, draws=100)
+    assert b.settings["pooled_types"] == ()
+    path = b.to_excel(tmp_path / "r.xlsx")
+    _, reached = _sheet(path, "outcomes_reached")
+    school = reached[reached[label("provider")] != "NAV (kommunal del)"]
+    assert all(isinstance(v, float | int) and v >= 5 for v in school[label("count")])
+    assert school[label("payout")].notna().all() and school[label("payout")].sum() > 0
+    # the few families off social assistance before the base year (1-2 a year) are hidden
+    nav = reached[reached[label("provider")] == "NAV (kommunal del)"]
+    assert set(nav[label("count")]) <= {"<5"} and nav[label("payout")].isna().all()
+    assert not b.base_year_hidden()
+    _, alloc = _sheet(path, "allocation")
+    assert alloc[label("outcome_payment")].notna().all()
+    assert alloc[label("trajectory_total")].notna().all()
+    _, cat = _sheet(path, "catalogue")
+    assert (cat[label("n_cases")] >= 5).all() and cat[label("price")].notna().all()
+    text = b.summary()
+    assert "potten vises ikke" not in text and "antallet vises ikke" not in text
+    paid = f"{b.pool()['paid']:,.0f}".replace(",", "\u00a0")
+    assert f"resultatbetaling {paid})" in text

@@ -171,6 +171,9 @@ _VALUE_LABELS: dict[str, tuple[str, str]] = {
     "withheld_base_year": ("Tilbakeholdt i basisåret", "Withheld in the base year"),
     "paid_base_year": ("Utbetalt for resultater i basisåret", "Paid for outcomes in the base year"),
     "left_base_year": ("Igjen i potten i basisåret", "Left in the pool in the base year"),
+    "min_cell": ("Minste antall som vises (avsløringskontroll)",
+                 "Smallest count shown (disclosure control)"),
+    "small_types": ("Øvrige typer (små, slått sammen)", "Other types (small, pooled)"),
 }
 _VALUE_COLUMNS = ("provider", "sector", "pilot", "quantity", "kind", "basis")
 
@@ -320,8 +323,8 @@ def _write_frame(wb: Any, key: str, frame: pd.DataFrame, note: str, *,
                 v = v.item()
             if v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
                 v = None
-            if col in _VALUE_COLUMNS:
-                v = value_label(v, language)
+            if col in _VALUE_COLUMNS or (col == "trajectory_type" and v == "small_types"):
+                v = value_label(v, language)  # the pooled type of the study budget
             cell = ws.cell(i, j, v)
             kind = row_kinds[i - 3] if row_kinds is not None else None
             kind = kind or kinds[j - 1]
