@@ -239,18 +239,17 @@ class StudyBudget(ResultsBase):
                 f"trajectory model's payments + left in the withheld pool (withheld "
                 f"{_nok(p['withheld'], lang)}); the outcome payments and the pool are not shown, "
                 f"because an outcome reached concerns fewer than {self.min_cell} cases.", lang))
-            out.append(_txt("Merknader:", "Notes:", lang))
-            out.extend(f"  - {x}" for x in self.notes)
-            return "\n".join(out)
-        out.append(_txt(
-            f"Basisåret {s['base_year']}: tjenestebudsjettet {_nok(sv, lang)} = "
-            f"forløpsmodellens utbetalinger {_nok(sv - p['left'], lang)} + igjen i "
-            f"tilbakeholdt pott {_nok(p['left'], lang)} (tilbakeholdt {_nok(p['withheld'], lang)}"
-            f", resultatbetaling {_nok(p['paid'], lang)}).",
-            f"Base year {s['base_year']}: the service budget {_nok(sv, lang)} = the trajectory "
-            f"model's payments {_nok(sv - p['left'], lang)} + left in the withheld pool "
-            f"{_nok(p['left'], lang)} (withheld {_nok(p['withheld'], lang)}, outcome payments "
-            f"{_nok(p['paid'], lang)}).", lang))
+        else:
+            out.append(_txt(
+                f"Basisåret {s['base_year']}: tjenestebudsjettet {_nok(sv, lang)} = "
+                f"forløpsmodellens utbetalinger {_nok(sv - p['left'], lang)} + igjen i "
+                f"tilbakeholdt pott {_nok(p['left'], lang)} (tilbakeholdt "
+                f"{_nok(p['withheld'], lang)}, resultatbetaling {_nok(p['paid'], lang)}).",
+                f"Base year {s['base_year']}: the service budget {_nok(sv, lang)} = the "
+                f"trajectory model's payments {_nok(sv - p['left'], lang)} + left in the "
+                f"withheld pool "
+                f"{_nok(p['left'], lang)} (withheld {_nok(p['withheld'], lang)}, outcome payments "
+                f"{_nok(p['paid'], lang)}).", lang))
         out.append(_txt("Merknader:", "Notes:", lang))
         out.extend(f"  - {x}" for x in self.notes)
         return "\n".join(out)
