@@ -153,7 +153,7 @@ class MatchResult(ReweightedSample):
         self,
         outcome: str,
         covariates: str | Sequence[str] | None = None,
-        se: SEType = "cluster",
+        se: SEType | None = None,
         cluster: str | None = None,
     ) -> EffectResult:
         """Estimate the effect on ``outcome`` in the matched sample.
@@ -168,11 +168,14 @@ class MatchResult(ReweightedSample):
             Outcome column of the input data.
         covariates : str or sequence of str, optional
             Covariates added to the outcome regression (doubly robust adjustment).
-        se : {"cluster", "robust", "abadie_imbens"}
-            ``"cluster"`` (default): cluster-robust by subclass (matched pair), with the
+        se : {"cluster", "robust", "abadie_imbens"}, optional
+            ``"cluster"``: cluster-robust by subclass (matched pair), with the
             HC1-type factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL``;
-            ``"robust"``: HC1; ``"abadie_imbens"``: the bias-corrected matching estimator
-            with the Abadie-Imbens (2006) population variance, for covariate matching with
+            ``"robust"``: HC1. Default: ``"cluster"`` when the matched sample has
+            subclasses (or ``cluster`` is given), else ``"robust"`` (matching with
+            replacement, where pairs share controls and there is no subclass);
+            ``"abadie_imbens"``: the bias-corrected matching estimator with the
+            Abadie-Imbens (2006) population variance, for covariate matching with
             replacement (see :func:`~effekt.estimators.matching.abadie_imbens.abadie_imbens`, which
             has the further options); ``covariates`` are then the bias-correction
             covariates (default: the matching covariates).
@@ -195,6 +198,9 @@ class MatchResult(ReweightedSample):
         >>> bool(e.ci[0] < 2 < e.ci[1])
         True
         """
+        if se is None:
+            se = ("cluster" if cluster is not None or self.data["subclass"].notna().all()
+                  else "robust")
         check_choice("se", se, SEType)
         if se == "abadie_imbens":
             if cluster is not None:
