@@ -20,6 +20,7 @@ HC1     ``sum_i s_i s_i'``                                  ``N/(N-K)``
 HC2     ``sum_i s_i s_i' / (1 - h_ii)``                     1
 CR0     ``sum_g s_g s_g'`` with ``s_g = sum_{i in g} s_i``  1
 CR1     ``sum_g s_g s_g'``                                  ``G/(G-1) * (N-1)/(N-K)``
+CR2     ``sum_g X_g' A_g e_g e_g' A_g X_g`` (below)         1
 ======  ==================================================  ===========================
 
 ``h_ii = w_i x_i'(X'WX)^-1 x_i`` is the leverage. Multiway clustering (Cameron, Gelbach
@@ -29,11 +30,27 @@ factor (its own ``G``), as R's ``sandwich::vcovCL(type = "HC1", cadjust = TRUE)`
 does; ``t`` inference then uses ``min(G) - 1`` degrees of freedom. The result is not
 forced to be positive semi-definite (``vcovCL``'s default ``fix = FALSE``).
 
-A new estimator (CR2, Bell and McCaffrey 2002) is one meat function and one factor
-function entered in ``_ESTIMATORS``.
+CR2 is the bias-reduced linearization of Bell and McCaffrey (2002) in the form of
+Pustejovsky and Tipton (2018): ``A_g = (I - H_gg)^(-1/2)``, the symmetric (pseudo-)inverse
+square root of ``I`` minus the cluster's block of the hat matrix
+``H_gg = X_g (X'X)^-1 X_g'``, eigenvalues below ``1e-12`` treated as 0 so that a cluster
+of leverage 1 (a cluster fixed effect) adds nothing, as R's
+``clubSandwich::vcovCR(type = "CR2")`` does. It is unbiased when the errors are
+independent and homoskedastic (the working model) and with singleton clusters equals
+HC2. Its ``t`` tests use the Satterthwaite degrees of freedom of
+:func:`satterthwaite_df`, one per coefficient (:attr:`Covariance.coef_df`), instead of
+``G - 1``. CR2 is implemented for OLS (and constant weights) with one-way clustering:
+for weighted least squares clubSandwich (working covariance ``I``) and estimatr
+(``sqrt(w)``-transformed OLS) define different adjustments, and neither is
+implemented here, so non-constant weights and multiway clusters are refused.
+
+A new estimator is one meat function and one factor function entered in
+``_ESTIMATORS``.
 
 References
 ----------
+Bell, R. M. and McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
+regression with multi-stage samples. *Survey Methodology* 28(2), 169-181.
 Cameron, A. C., Gelbach, J. B. and Miller, D. L. (2011). Robust inference with multiway
 clustering. *Journal of Business & Economic Statistics* 29(2), 238-249.
 Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
@@ -41,6 +58,9 @@ inference. *Journal of Human Resources* 50(2), 317-372.
 MacKinnon, J. G. and White, H. (1985). Some heteroskedasticity-consistent covariance
 matrix estimators with improved finite sample properties. *Journal of Econometrics*
 29(3), 305-325.
+Pustejovsky, J. E. and Tipton, E. (2018). Small-sample methods for cluster-robust
+variance estimation and hypothesis testing in fixed effects models. *Journal of Business
+& Economic Statistics* 36(4), 672-683.
 White, H. (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct
 test for heteroskedasticity. *Econometrica* 48(4), 817-838.
 """
@@ -67,9 +87,10 @@ __all__ = [
     "hc1_factor",
     "influence_vcov",
     "sandwich",
+    "satterthwaite_df",
 ]
 
-CovType = Literal["HC0", "HC1", "HC2", "CR0", "CR1"]
+CovType = Literal["HC0", "HC1", "HC2", "CR0", "CR1", "CR2"]
 
 ClusterArg = np.ndarray | Sequence[np.ndarray] | None
 
@@ -91,9 +112,13 @@ class Covariance:
         None for the heteroskedasticity-robust (HC) types.
     df : int
         Degrees of freedom for ``t`` inference: ``N - K`` for HC types, ``G - 1`` for
-        cluster-robust ones (Cameron and Miller 2015, on few clusters).
+        cluster-robust ones (Cameron and Miller 2015, on few clusters). For CR2 also
+        ``G - 1``, but its tests use :attr:`coef_df`.
     note : str
         The estimator and its small-sample factor in words, for summaries and reports.
+    coef_df : ndarray, shape (k,), or None
+        CR2 only: the Satterthwaite degrees of freedom of each coefficient
+        (:func:`satterthwaite_df`), for its ``t`` test and interval; None otherwise.
     """
 
     vcov: np.ndarray
@@ -102,6 +127,7 @@ class Covariance:
     n_clusters: int | None
     df: int
     note: str
+    coef_df: np.ndarray | None = None
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -216,6 +242,66 @@ def _cluster_crossprod(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> 
     return summed.T @ summed
 
 
+def _inv_sqrt(m: np.ndarray) -> np.ndarray:
+    """Symmetric pseudo-inverse square root; eigenvalues below 1e-12 count as 0.
+
+    As ``clubSandwich:::matrix_power(x, -1/2)``.
+    """
+    vals, vecs = np.linalg.eigh((m + m.T) / 2)
+    ok = vals > 1e-12
+    root = np.zeros_like(vals)
+    root[ok] = 1 / np.sqrt(vals[ok])
+    return (vecs * root) @ vecs.T
+
+
+def _cr2_blocks(
+    X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rows and adjustment ``A_g = (I - X_g M X_g')^(-1/2)`` of each cluster (``M = (X'X)^-1``)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+    blocks = []
+    for g in range(n_groups):
+        rows = order[bounds[g]:bounds[g + 1]]
+        xg = X[rows]
+        blocks.append((rows, _inv_sqrt(np.eye(rows.size) - xg @ M @ xg.T)))
+    return blocks
+
+
+def _unit_weight_bread(fit: _Problem) -> np.ndarray:
+    """``(X'X)^-1`` from the bread ``(X'WX)^-1`` of constant weights ``w`` (checked before)."""
+    return fit.bread if fit.weights is None else fit.bread * fit.weights[0]
+
+
+def _meat_cr2(fit: _Problem, codes: np.ndarray | None, n_groups: int | None) -> np.ndarray:
+    """``sum_g s_g s_g'`` with ``s_g = X_g' W_g A_g e_g`` (Bell and McCaffrey 2002)."""
+    w = 1.0 if fit.weights is None else fit.weights[0]
+    M = _unit_weight_bread(fit)
+    summed = np.vstack([fit.X[rows].T @ (a @ fit.resid[rows])
+                        for rows, a in _cr2_blocks(fit.X, M, codes, n_groups)]) * w
+    return summed.T @ summed
+
+
+def _satterthwaite(X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int,
+                   contrasts: np.ndarray) -> np.ndarray:
+    """Satterthwaite df of CR2 for each row ``c`` of ``contrasts`` (see satterthwaite_df)."""
+    blocks = _cr2_blocks(X, M, codes, n_groups)
+    mc = M @ contrasts.T  # (k, m)
+    diag = np.zeros((n_groups, mc.shape[1]))
+    z = np.zeros((n_groups, X.shape[1], mc.shape[1]))
+    for g, (rows, a) in enumerate(blocks):
+        u = a @ (X[rows] @ mc)  # (n_g, m): u_g = A_g X_g M c
+        diag[g] = np.sum(u * u, axis=0)
+        z[g] = X[rows].T @ u  # X_g' u_g
+    out = np.empty(mc.shape[1])
+    for j in range(mc.shape[1]):
+        zj = z[:, :, j]
+        p = np.diag(diag[:, j]) - zj @ M @ zj.T
+        denom = np.sum(p * p)
+        out[j] = np.trace(p) ** 2 / denom if denom > 0 else np.nan
+    return out
+
+
 @dataclass(frozen=True)
 class _Estimator:
     clustered: bool
@@ -241,6 +327,8 @@ _ESTIMATORS: dict[str, _Estimator] = {
                       "no small-sample factor"),
     "CR1": _Estimator(True, _meat_cluster, cr1_factor, "cluster-robust CR1",
                       "G/(G-1) * (N-1)/(N-K)"),
+    "CR2": _Estimator(True, _meat_cr2, _no_factor, "cluster-robust CR2 (Bell-McCaffrey)",
+                      "residuals adjusted by (I - H_gg)^(-1/2), no factor"),
 }
 
 
@@ -368,8 +456,9 @@ def sandwich(
         ``(X'WX)^-1`` if already computed (e.g. by :func:`effekt.estimators._linalg.wls`).
     weights : ndarray, shape (n,), optional
         Non-negative regression weights ``w``; None is OLS.
-    cov_type : {"HC0", "HC1", "HC2", "CR0", "CR1"}
-        The estimator. HC types take no ``clusters``; CR types need them.
+    cov_type : {"HC0", "HC1", "HC2", "CR0", "CR1", "CR2"}
+        The estimator. HC types take no ``clusters``; CR types need them. CR2 takes one
+        cluster dimension and no weights other than constant ones.
     clusters : array or sequence of arrays, optional
         Cluster labels, one per row (any hashable values); a list of such arrays gives
         multiway clustering (Cameron, Gelbach and Miller 2011).
@@ -379,13 +468,15 @@ def sandwich(
     Returns
     -------
     Covariance
-        ``df`` is ``N - K`` for HC types and ``min(G) - 1`` for CR types.
+        ``df`` is ``N - K`` for HC types and ``min(G) - 1`` for CR types; with CR2
+        ``coef_df`` holds the Satterthwaite df of every coefficient.
 
     Raises
     ------
     SpecError
         An unknown ``cov_type`` (the message lists the known ones), clusters given with an
-        HC type or missing with a CR type.
+        HC type or missing with a CR type, CR2 with multiway clusters or non-constant
+        weights.
     DataError
         Arrays of mismatched length, negative weights or missing cluster labels.
     NotEstimableError
@@ -415,6 +506,9 @@ def sandwich(
     'cluster-robust CR1 by school: G/(G-1) * (N-1)/(N-K), 8 clusters'
     >>> cr1.df, cr1.std_errors.shape
     (7, (2,))
+    >>> cr2 = sandwich(X, resid, cov_type="CR2", clusters=school, cluster_names="school")
+    >>> cr2.coef_df.shape, bool(cr2.coef_df[0] < 7)
+    ((2,), True)
     """
     check_choice("cov_type", cov_type, _ESTIMATORS)
     est = _ESTIMATORS[cov_type]
@@ -454,6 +548,8 @@ def sandwich(
         raise DataError(f"bread must be {k}x{k}, got shape {bread.shape}.")
     if keep is not None:
         X, resid, w = X[keep], resid[keep], w[keep]
+    if cov_type == "CR2":
+        _check_cr2(len(arrays), w)
     n = X.shape[0]
     if n <= k:
         raise NotEstimableError(
@@ -475,7 +571,108 @@ def sandwich(
     _check_clusters(gs, names)
     vcov = _multiway(dims, term)
     note = _cluster_note(est.words, est.factor_words, names, gs)
-    return Covariance(_symmetric(vcov), cov_type, n, min(gs), min(gs) - 1, note)
+    coef_df = None
+    if cov_type == "CR2":
+        coef_df = _satterthwaite(X, _unit_weight_bread(fit), *dims[0], np.eye(k))
+    return Covariance(_symmetric(vcov), cov_type, n, min(gs), min(gs) - 1, note, coef_df)
+
+
+def _check_cr2(n_dims: int, w: np.ndarray | None) -> None:
+    if n_dims > 1:
+        raise SpecError(
+            "CR2 is implemented for one-way clustering only; use cov_type='CR1' for "
+            "multiway (Cameron-Gelbach-Miller) clustering, or cluster on one dimension."
+        )
+    if w is not None and np.ptp(w) > 1e-12 * np.max(w):
+        raise SpecError(
+            "CR2 is implemented for OLS only, not for weighted least squares: with "
+            "non-constant weights clubSandwich (working covariance I) and estimatr "
+            "(sqrt(w)-transformed OLS) define different adjustments. Use cov_type='CR1' "
+            "with weights, or drop the weights."
+        )
+
+
+def satterthwaite_df(
+    X: np.ndarray,
+    clusters: np.ndarray,
+    contrast: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float | np.ndarray:
+    """Return the Satterthwaite degrees of freedom of a CR2 ``t`` test of ``c'b``.
+
+    For the OLS coefficients ``b`` and the CR2 variance of :func:`sandwich` (``A_g =
+    (I - H_gg)^(-1/2)``, ``M = (X'X)^-1``), ``c'V c = sum_g (g_g' y)^2`` with
+    ``g_g = (I - H)_{g.}' A_g X_g M c``. Under the working model of independent
+    homoskedastic errors, ``Var(y) = I`` (the scale cancels), the Satterthwaite
+    approximation of ``c'V c`` by a scaled chi-square (Bell and McCaffrey 2002, sec. 3;
+    Pustejovsky and Tipton 2018, sec. 3.1) has
+
+    ``df = (sum_g p_gg)^2 / sum_{g,h} p_gh^2``, with ``p_gh = g_g' g_h``
+    ``= 1[g = h] u_g'u_g - (X_g'u_g)' M (X_h'u_h)`` and ``u_g = A_g X_g M c``
+
+    (``(I - H)`` is symmetric and idempotent). This is
+    ``clubSandwich::coef_test(vcovCR(fit, cluster, type = "CR2"), test =
+    "Satterthwaite")`` for ``lm`` and the CR2 ``df`` of ``estimatr::lm_robust`` (both
+    without weights). With singleton clusters it is the Bell-McCaffrey df of HC2.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, k)
+        The design.
+    clusters : ndarray, shape (n,)
+        Cluster labels (one dimension).
+    contrast : ndarray, shape (k,) or (m, k)
+        One contrast ``c``, or one per row (e.g. ``np.eye(k)`` for every coefficient).
+    weights : ndarray, shape (n,), optional
+        Constant positive weights (rows of weight 0 are dropped); non-constant weights
+        raise SpecError (see the module docstring).
+
+    Returns
+    -------
+    float or ndarray
+        A float for one contrast, an array of shape (m,) for m. NaN where ``c'V c`` has
+        no variance under the working model (e.g. a coefficient only clusters of
+        leverage 1 inform).
+
+    References
+    ----------
+    Bell, R. M. and McCaffrey, D. F. (2002). *Survey Methodology* 28(2), 169-181.
+    Pustejovsky, J. E. and Tipton, E. (2018). *Journal of Business & Economic Statistics*
+    36(4), 672-683.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1]])
+    >>> round(float(satterthwaite_df(X, np.arange(6), [0, 1])), 6)  # Welch: n1 = n0 = 3
+    4.0
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise DataError(f"X must be 2-D, got shape {X.shape}.")
+    n, k = X.shape
+    c = np.asarray(contrast, dtype=float)
+    single = c.ndim == 1
+    c = np.atleast_2d(c)
+    if c.ndim != 2 or c.shape[1] != k:
+        raise DataError(f"contrast must have {k} entries (or be an m x {k} array), got "
+                        f"shape {np.shape(contrast)}.")
+    keep = None
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (n,) or not np.all(w >= 0):
+            raise DataError(f"weights must be {n} non-negative numbers.")
+        keep = w > 0
+        X, w = X[keep], w[keep]
+    arrays = _cluster_arrays(clusters)
+    _check_cr2(len(arrays), w)
+    if not arrays:
+        raise SpecError("satterthwaite_df needs clusters (one label per row).")
+    codes, g = _codes(arrays[0], n, keep)
+    _check_clusters([g], ["cluster"])
+    out = _satterthwaite(X, gram_inverse(X, None), codes, g, c)
+    return float(out[0]) if single else out
 
 
 def influence_vcov(

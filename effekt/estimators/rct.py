@@ -9,16 +9,24 @@
 
 Standard errors: ``se="HC2"`` (default; Lin 2013, Samii and Aronow 2012) or ``"HC1"``
 (Stata's ``robust``), with Student-t intervals on ``n - k`` degrees of freedom. For a
-cluster-randomised design (``cluster=``) the SEs are cluster-robust CR1 (factor
-``G/(G-1) * (n-1)/(n-k)``, Stata's ``vce(cluster)``) with ``G - 1`` degrees of freedom.
+cluster-randomised design (``cluster=``) the SEs are cluster-robust: CR1 by default
+(factor ``G/(G-1) * (n-1)/(n-k)``, Stata's ``vce(cluster)``) with ``G - 1`` degrees of
+freedom, or with ``se="CR2"`` the bias-reduced CR2 of Bell and McCaffrey (2002) with
+Satterthwaite degrees of freedom (Pustejovsky and Tipton 2018), the default of R's
+``estimatr::lm_robust(clusters = )`` and the better choice with few clusters.
 
 References
 ----------
+Bell, R. M. and McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
+regression with multi-stage samples. *Survey Methodology* 28(2), 169-181.
 Lin, W. (2013). Agnostic notes on regression adjustments to experimental data:
 reexamining Freedman's critique. *Annals of Applied Statistics* 7(1), 295-318.
 Samii, C. and Aronow, P. M. (2012). On equivalencies between design-based and
 regression-based variance estimators for randomized experiments. *Statistics and
 Probability Letters* 82(2), 365-370.
+Pustejovsky, J. E. and Tipton, E. (2018). Small-sample methods for cluster-robust
+variance estimation and hypothesis testing in fixed effects models. *Journal of Business
+& Economic Statistics* 36(4), 672-683.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from effekt._checks import (
     check_standard_error,
     check_varies,
 )
-from effekt.errors import DataError, NotEstimableError
+from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators._linalg import wls
 from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
@@ -52,19 +60,29 @@ from effekt.results import EffectResults, effect_frame, figure_of, format_table
 
 __all__ = ["RCTResult", "RobustSE", "rct"]
 
-RobustSE = Literal["HC2", "HC1"]
+RobustSE = Literal["HC2", "HC1", "CR2", "CR1"]
+
+
+def _cov_type(se: str, clustered: bool) -> str:
+    """Return the sandwich of ``se``: HC types alone; with clusters CR2 if asked, else CR1."""
+    if se.startswith("CR") and not clustered:
+        raise SpecError(f"se={se!r} is cluster-robust and needs cluster=<column>; use "
+                        "'HC2' or 'HC1' for an individually randomised design.")
+    if clustered:
+        return "CR2" if se == "CR2" else "CR1"
+    return se
 
 
 def _fit(y: np.ndarray, X: np.ndarray, se: str, clusters: np.ndarray | None,
          cluster: str | None = None):
-    """OLS coefficients and their robust covariance (HC1, HC2, or CR1 with clusters)."""
+    """OLS coefficients and their robust covariance (HC1, HC2; CR1 or CR2 with clusters)."""
     if np.linalg.matrix_rank(X.T @ X) < X.shape[1]:
         raise NotEstimableError(
             "the regression design is singular: a covariate is constant within a treatment "
             "arm or collinear with others; remove it."
         )
     coef, bread = wls(y, X, what="regression design")
-    cov = sandwich(X, y - X @ coef, bread=bread, cov_type="CR1" if clusters is not None else se,
+    cov = sandwich(X, y - X @ coef, bread=bread, cov_type=_cov_type(se, clusters is not None),
                    clusters=clusters, cluster_names=cluster)
     return coef, cov
 
@@ -182,10 +200,14 @@ def rct(
         indicators); without them only the difference in means is reported.
     cluster : str, optional
         Randomisation cluster (school, kindergarten, district) of a cluster-randomised
-        design: SEs become cluster-robust (CR1) and treatment must be constant within
-        clusters.
-    se : {"HC2", "HC1"}
-        Heteroskedasticity-robust SE type for individually randomised designs.
+        design: SEs become cluster-robust (CR1, or CR2 with ``se="CR2"``) and treatment
+        must be constant within clusters.
+    se : {"HC2", "HC1", "CR2", "CR1"}
+        Heteroskedasticity-robust SE type for individually randomised designs. With
+        ``cluster``, ``"CR2"`` gives the Bell-McCaffrey CR2 SE with a Satterthwaite
+        ``df`` per estimator (column ``df``); every other value gives CR1 with
+        ``G - 1`` df (unchanged default; ``"HC2"``/``"HC1"`` are then ignored). CR types
+        need ``cluster``.
     level : float
         Confidence level.
 
@@ -199,7 +221,7 @@ def rct(
         Missing columns or values, infinite values, a non-0/1 treatment, or a treatment
         that varies within a randomisation cluster.
     SpecError
-        ``level`` outside (0, 1) or an unknown ``se``.
+        ``level`` outside (0, 1), an unknown ``se``, or a CR ``se`` without ``cluster``.
     NotEstimableError
         A constant outcome, a single cluster, or a standard error of 0 (an outcome
         constant within each arm).
@@ -252,18 +274,22 @@ def rct(
         coef, cov = _fit(y, X, se, groups, cluster)
         est.append(float(coef[1]))
         std.append(float(np.sqrt(cov.vcov[1, 1])))
-        dof.append(cov.df)
+        dof.append(cov.df if cov.coef_df is None else float(cov.coef_df[1]))
     check_standard_error(std, y, what=f"rct on {outcome!r}")
     table = pd.concat(
         [effect_frame({"estimator": [name]}, e, s_, level=level, df=d, extra={"df": [d]})
          for name, e, s_, d in zip(designs, est, std, dof, strict=True)],
         ignore_index=True,
     ).set_index("estimator")
-    se_type = (
-        f"cluster-robust CR1 by {cluster}, t with G-1 d.o.f."
-        if cluster
-        else f"{se}, t with n-k d.o.f."
-    )
+    n_clusters = None if groups is None else int(pd.unique(groups).size)
+    if cluster and _cov_type(se, True) == "CR2":
+        dfs = ", ".join(f"{d:.1f} ({name})" for name, d in zip(designs, dof, strict=True))
+        se_type = (f"CR2 (Bell-McCaffrey) clustered by {cluster} ({n_clusters} clusters), "
+                   f"t with Satterthwaite df {dfs}")
+    elif cluster:
+        se_type = f"cluster-robust CR1 by {cluster}, t with G-1 d.o.f."
+    else:
+        se_type = f"{se}, t with n-k d.o.f."
     return RCTResult(
         table=table,
         outcome=outcome,
@@ -273,7 +299,7 @@ def rct(
         nobs=len(df),
         n_treated=int(t.sum()),
         n_control=int((1 - t).sum()),
-        n_clusters=None if groups is None else int(pd.unique(groups).size),
+        n_clusters=n_clusters,
         estimand="average treatment effect (ATE) in the experimental sample",
         level=level,
     )

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from effekt._checks import as_columns, check_positive_int, check_standard_error
+from effekt._checks import as_columns, check_choice, check_positive_int, check_standard_error
 from effekt._docs import fill_doc
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators._linalg import demean_two_way, wls
@@ -47,11 +48,11 @@ _FE_NOTE = "K counts the non-absorbed regressors: the fixed effects are not coun
 
 def _least_squares(
     y: np.ndarray, X: np.ndarray, *, clusters: np.ndarray, cluster: str,
-    weights: np.ndarray | None, what: str,
+    weights: np.ndarray | None, what: str, cov_type: str = "CR1",
 ) -> tuple[np.ndarray, Covariance]:
-    """Coefficients and their CR1 cluster-robust covariance (one sandwich for all DiD)."""
+    """Coefficients and their CR1 (CR2) cluster-robust covariance (one sandwich for all DiD)."""
     coef, bread = wls(y, X, weights, what=what)
-    cov = sandwich(X, y - X @ coef, bread=bread, weights=weights, cov_type="CR1",
+    cov = sandwich(X, y - X @ coef, bread=bread, weights=weights, cov_type=cov_type,
                    clusters=clusters, cluster_names=cluster)
     return coef, cov
 
@@ -102,6 +103,8 @@ def did_2x2(
     covariates: str | Sequence[str] | None = None,
     cluster: str | None = None,
     weights: str | None = None,
+    *,
+    se: Literal["CR1", "CR2"] = "CR1",
 ) -> DiDResult:
     """Estimate the canonical 2x2 difference-in-differences by regression.
 
@@ -134,11 +137,19 @@ def did_2x2(
         heteroskedasticity-robust (HC1-type) standard errors.
     weights : str, optional
         Non-negative weight column (WLS).
+    se : {"CR1", "CR2"}
+        ``"CR1"`` (default): CR1 with t on ``G - 1`` df. ``"CR2"``: the bias-reduced
+        CR2 of Bell and McCaffrey (2002) with t on the Satterthwaite df of each
+        coefficient (Pustejovsky and Tipton 2018), R's ``clubSandwich`` ``coef_test(...,
+        test = "Satterthwaite")`` and ``estimatr::lm_robust``'s default; better
+        calibrated with few clusters. CR2 takes no (non-constant) weights.
 
     Returns
     -------
     DiDResult
-        ``method="2x2"``, ``term="treated:post"``.
+        ``method="2x2"``, ``term="treated:post"``; with CR2 ``df`` is the Satterthwaite
+        df (a float), ``df_method="Satterthwaite"`` and ``coefficients`` gets a ``df``
+        column.
 
     Raises
     ------
@@ -148,13 +159,17 @@ def did_2x2(
     NotEstimableError
         A constant outcome, fewer than 2 clusters, a missing treated x post cell, or a
         standard error of 0 (an outcome constant within the groups compared).
+    SpecError
+        An unknown ``se``, or ``se="CR2"`` with non-constant weights.
 
     Notes
     -----
     The covariance is CR1 (:func:`effekt.estimators.covariance.sandwich`), with the
     small-sample factor ``G/(G-1) * (N-1)/(N-K)`` of Stata's ``vce(cluster)`` and
     statsmodels' ``cov_type="cluster"`` (equal to the latter to 1e-8 in the tests);
-    inference uses t with ``G - 1`` degrees of freedom.
+    inference uses t with ``G - 1`` degrees of freedom. With ``se="CR2"`` the
+    covariance is CR2 and the degrees of freedom Satterthwaite's
+    (:func:`effekt.estimators.covariance.satterthwaite_df`).
 
     Examples
     --------
@@ -166,7 +181,12 @@ def did_2x2(
     (80, 40)
     >>> bool(abs(res.estimate - 2.0) < 4 * res.std_error)
     True
+    >>> cr2 = did_2x2(df, outcome="y", unit="unit", time="year", treated="treated",
+    ...               post="post", se="CR2")
+    >>> cr2.df_method, bool(cr2.df < 39)
+    ('Satterthwaite', True)
     """
+    check_choice("se", se, Literal["CR1", "CR2"])
     covs = as_columns("covariates", covariates)
     cluster = validate(df, outcome=outcome, unit=unit, time=time,
                        binary={"treated": treated, "post": post}, covariates=covs,
@@ -191,18 +211,21 @@ def did_2x2(
         )
     w = None if weights is None else df[weights].to_numpy(dtype=float)
     coef, cov = _least_squares(y, x, clusters=df[cluster].to_numpy(), cluster=cluster,
-                               weights=w, what="difference-in-differences regression")
-    se = np.sqrt(np.diag(cov.vcov))
-    check_standard_error(se[3], y, what=f"did_2x2 on {outcome!r}")
-    table = coefficient_table(["const", "treated", "post", "treated:post", *covs], coef, se,
-                              cov.df)
+                               weights=w, what="difference-in-differences regression",
+                               cov_type=se)
+    std = np.sqrt(np.diag(cov.vcov))
+    check_standard_error(std[3], y, what=f"did_2x2 on {outcome!r}")
+    dof = cov.df if cov.coef_df is None else cov.coef_df
+    table = coefficient_table(["const", "treated", "post", "treated:post", *covs], coef, std,
+                              dof)
     return DiDResult(
         outcome=outcome,
         method="2x2",
         term="treated:post",
         estimate=float(coef[3]),
-        std_error=float(se[3]),
-        df=cov.df,
+        std_error=float(std[3]),
+        df=cov.df if cov.coef_df is None else float(cov.coef_df[3]),
+        df_method="G-1" if cov.coef_df is None else "Satterthwaite",
         nobs=int(len(df)),
         n_clusters=int(cov.n_clusters),
         cluster=cluster,

@@ -7,8 +7,11 @@ inference means calling the estimator again, never changing a result.
 
 Inference is cluster-robust. Test statistics are referred to Student's t with
 ``n_clusters - 1`` degrees of freedom (the convention of Stata's
-``vce(cluster)`` and R's fixest), so ``p_value``, ``ci_lower`` and
-``ci_upper`` follow from ``estimate``, ``std_error`` and ``df``.
+``vce(cluster)`` and R's fixest), or, for CR2 standard errors
+(``did_2x2(se="CR2")``), with the Satterthwaite degrees of freedom of each
+coefficient (``df_method="Satterthwaite"``; Bell and McCaffrey 2002), so
+``p_value``, ``ci_lower`` and ``ci_upper`` follow from ``estimate``,
+``std_error`` and ``df``.
 """
 
 from __future__ import annotations
@@ -27,26 +30,37 @@ __all__ = ["DiDResult", "EventStudyResult", "coefficient_table"]
 
 
 def coefficient_table(
-    names: list[str], estimate: np.ndarray, std_error: np.ndarray, df: int, level: float = 0.95
+    names: list[str], estimate: np.ndarray, std_error: np.ndarray,
+    df: int | float | np.ndarray, level: float = 0.95,
 ) -> pd.DataFrame:
     """Every coefficient of a fitted regression with t inference (index ``term``).
 
     Columns ``estimate``, ``std_error``, ``t_stat``, ``p_value``, ``ci_lower``,
-    ``ci_upper``; ``t_stat`` is ``estimate / std_error``.
+    ``ci_upper``; ``t_stat`` is ``estimate / std_error``. ``df`` is one number for all
+    rows, or an array with one per row (CR2's Satterthwaite df), then also a ``df``
+    column.
     """
-    frame = effect_frame({"term": names}, estimate, std_error, level=level, df=df)
+    columns = ["estimate", "std_error", "t_stat", "p_value", "ci_lower", "ci_upper"]
+    if np.ndim(df) == 0:
+        frame = effect_frame({"term": names}, estimate, std_error, level=level, df=df)
+    else:
+        est, se = np.asarray(estimate, dtype=float), np.asarray(std_error, dtype=float)
+        frame = pd.concat(
+            [effect_frame({"term": [name]}, est[i], se[i], level=level, df=float(df[i]),
+                          extra={"df": [float(df[i])]}) for i, name in enumerate(names)],
+            ignore_index=True,
+        )
+        columns.append("df")
     with np.errstate(divide="ignore", invalid="ignore"):
         frame.insert(3, "t_stat", frame["estimate"] / frame["std_error"])
-    return frame.set_index("term")[
-        ["estimate", "std_error", "t_stat", "p_value", "ci_lower", "ci_upper"]
-    ]
+    return frame.set_index("term")[columns]
 
 
 @dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class _ClusteredRegression(EffectResults):
-    """What the 2x2/TWFE result and the event study share: a CR1 fit with t inference."""
+    """What the 2x2/TWFE result and the event study share: a CR1 (CR2) fit with t inference."""
 
-    df: int
+    df: int | float
     nobs: int
     n_clusters: int
     cluster: str
@@ -54,21 +68,27 @@ class _ClusteredRegression(EffectResults):
     cov_note: str = ""
     level: float = 0.95
     outcome: str = ""
+    df_method: str = "G-1"
 
     def __post_init__(self) -> None:
         check_level(self.level)
 
+    def _df_words(self) -> str:
+        if self.df_method == "Satterthwaite":
+            return f"t with Satterthwaite df {self.df:.1f}"
+        return f"t with {self.df} df"
+
     @property
     def inference(self) -> str:
         """The covariance estimator and the reference distribution, in words."""
-        return f"{self.cov_note}; t with {self.df} df"
+        return f"{self.cov_note}; {self._df_words()}"
 
     def _header(self, title: str, rows: list[tuple[str, object]]) -> str:
         """Format the summary's head: the title, the design rows framed by the shared ones."""
         rows = [("Estimand", self.estimand), ("Observations", self.nobs),
                 ("Clusters", f"{self.n_clusters} (by {self.cluster!r})"), *rows,
                 ("Covariance", self.cov_note),
-                ("Inference", f"t with {self.df} df, {self.level:.0%} intervals")]
+                ("Inference", f"{self._df_words()}, {self.level:.0%} intervals")]
         width = max(len(k) for k, _ in rows)
         lines = [title, "=" * len(title)]
         lines += [f"{k.ljust(width)} : {v}" for k, v in rows]
@@ -88,8 +108,9 @@ class DiDResult(_ClusteredRegression):
         Name of the DiD regressor (``"treated:post"`` or the treatment column).
     estimate, std_error : float
         The coefficient and its cluster-robust standard error.
-    df : int
-        Degrees of freedom of the t reference distribution (``n_clusters - 1``).
+    df : int or float
+        Degrees of freedom of the t reference distribution (``n_clusters - 1``; with
+        CR2 the Satterthwaite df of the DiD coefficient, a float).
     nobs : int
         Rows used.
     n_clusters : int
@@ -108,6 +129,8 @@ class DiDResult(_ClusteredRegression):
         Confidence level of ``ci_lower``/``ci_upper``.
     outcome : str
         The outcome column.
+    df_method : str
+        ``"G-1"`` or ``"Satterthwaite"`` (CR2): where ``df`` comes from.
     """
 
     method: str
