@@ -39,7 +39,7 @@ from effekt._checks import check_choice, check_column_args, check_level, check_n
 from effekt.errors import DataError, SpecError
 from effekt.estimators.matching.effect import EffectResult
 from effekt.estimators.matching.results import MatchResult
-from effekt.results import ResultsBase, figure_of, format_table
+from effekt.results import ResultsBase, critical_value, figure_of, format_table
 
 __all__ = ["Alternative", "SensitivityResult", "e_value", "rosenbaum_bounds", "sensitivity"]
 
@@ -245,7 +245,7 @@ def sensitivity(
     outcome_sd = check_number("outcome_sd", outcome_sd, low=0, low_open=True)
     d = effect.estimate / outcome_sd
     se_d = effect.std_error / outcome_sd
-    z = float(stats.norm.ppf(0.5 + effect.level / 2))
+    z = critical_value(effect.level)
     rr = float(np.exp(0.91 * d))
     limit = float(np.exp(0.91 * d - np.sign(d) * 0.91 * z * se_d))
     crosses = (rr >= 1) != (limit >= 1) or limit == 1

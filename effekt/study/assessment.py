@@ -56,6 +56,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from effekt.results import critical_value
+
 __all__ = ["BALANCE_BAD", "BALANCE_GOOD", "MIN_CLUSTERS", "assess", "level_of",
            "minimum_detectable_effect", "pretrend_power"]
 
@@ -81,7 +83,7 @@ def minimum_detectable_effect(std_error: float, *, alpha: float = ALPHA,
     >>> round(minimum_detectable_effect(1.0), 3)
     2.802
     """
-    return float((stats.norm.isf(alpha / 2) + stats.norm.ppf(power)) * std_error)
+    return float((critical_value(1 - alpha) + stats.norm.ppf(power)) * std_error)
 
 
 def pretrend_power(pre: pd.Series, vcov: pd.DataFrame, post_times: Sequence[int], *,

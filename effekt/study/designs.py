@@ -19,7 +19,7 @@ from scipy import stats
 from effekt.errors import NotEstimableError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
 from effekt.estimators.inference import wald_test
-from effekt.results import confidence_interval
+from effekt.results import confidence_interval, p_value
 
 __all__ = ["Estimate", "estimate"]
 
@@ -52,8 +52,7 @@ class Estimate:
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.p_value) and self.std_error > 0:
-            z = abs(self.estimate) / self.std_error
-            object.__setattr__(self, "p_value", float(2 * stats.norm.sf(z)))
+            object.__setattr__(self, "p_value", float(p_value(self.estimate, self.std_error)))
 
 
 def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarray:
