@@ -16,7 +16,7 @@ from typing import Any
 
 from effekt.errors import EffektError
 
-__all__ = ["CHECK_VALUES", "KINDS", "LEVELS", "POPULATION_COUNTS", "check_results"]
+__all__ = ["CHECK_VALUES", "INFERENCE", "KINDS", "LEVELS", "POPULATION_COUNTS", "check_results"]
 
 #: What an outcome measures (``spec.outcomes[i].kind`` and the rows' ``kind``).
 KINDS = ("count", "share", "days", "months", "nok")
@@ -39,7 +39,10 @@ CHECK_VALUES: dict[str, tuple[str, ...]] = {
 
 _ROW = ("outcome", "design", "estimate", "std_error", "ci_lower", "ci_upper", "decimals",
         "suppressed", "n_treated", "n_control", "secondary", "kind", "label")
-_OUTCOME_ROW = (*_ROW, "sector", "p_value", "mde")
+_OUTCOME_ROW = (*_ROW, "sector", "p_value", "mde", "inference")
+#: How an estimate's uncertainty was computed (a row's ``inference``; null: not recorded).
+INFERENCE = ("cr1", "cr2", "hc", "influence_cluster", "multiplier_bootstrap",
+             "abadie_imbens", "cluster_pairs")
 _BUDGET = ("outcome", "sector", "year", "avoided_cost_nok", "p05_nok", "p95_nok", "n_cases",
            "suppressed", "secondary", "estimated")
 _FILTER = ("column", "min", "max", "in")
@@ -132,6 +135,7 @@ def check_results(results: Any) -> None:
              enumerate(p.rows(results.get("outcomes", []), "outcomes", _OUTCOME_ROW))]
     for where, r in rows:
         p.choice(r.get("kind", _MISSING), f"{where}.kind", KINDS)
+        p.choice(r.get("inference", _MISSING), f"{where}.inference", (*INFERENCE, None))
         p.label(r.get("label"), f"{where}.label")
         mde = r.get("mde")
         if mde is not None:

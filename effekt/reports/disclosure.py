@@ -463,6 +463,12 @@ WARNING_KINDS: tuple[WarningKind, ...] = (
                 "that vary over time or between cohorts, the TWFE coefficients are biased "
                 "(Goodman-Bacon 2021, Sun & Abraham 2021).",
                 {"function": "word", "n_cohorts": "number"}),
+    WarningKind("few_clusters",
+                re.compile(r"Standard errors rest on fewer than 30 clusters; the study uses "
+                           r"(?P<method>cr1|cr2|influence_cluster|multiplier_bootstrap) "
+                           r"inference"),
+                "Standard errors rest on fewer than 30 clusters; the study uses $method "
+                "inference.", {"method": "word"}),
 )
 
 #: The message written for a warning of no known kind.

@@ -343,8 +343,11 @@ class _Report(Words):
             syn = spec["data"]["synthetic"]
             data = self.t("data_synthetic", seed=syn["seed"], scale=self.f.plain(syn["scale"]))
         where = pop["where"]
+        inference = self.main.get("inference")
         return [[self.t("design_type"), self.name(design)],
                 [self.t("estimand"), estimand],
+                *([[self.t("inference"), _capital(self.t(f"inference_{inference}"))]]
+                  if inference else []),
                 [self.t("unit"), self.name(self.unit_key)],
                 [self.t("population"), self._filters(where) if where else
                  self.t("population_all", units=self.units)],
@@ -409,7 +412,9 @@ class _Report(Words):
                 return self.name(v)
             return str(v)
 
-        return self.t(key, **{k: words(v) for k, v in w.get("fields", {}).items()})
+        fields = w.get("fields", {})
+        return self.t(key, **{k: self.t(f"inference_{v}") if k == "method" else words(v)
+                              for k, v in fields.items()})
 
     # -- everything ---------------------------------------------------------------------
     def view(self) -> dict[str, Any]:

@@ -81,6 +81,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "estimand": "Estimand",
         "estimand_value": "$words",
         "design_type": "Design",
+        "inference": "Usikkerhet beregnet med",
+        "inference_cr1": "klyngerobuste standardfeil (CR1), t-fordeling med G−1 frihetsgrader",
+        "inference_cr2": "småutvalgskorrigerte klyngerobuste standardfeil (CR2, Bell–"
+                         "McCaffrey), t-fordeling med Satterthwaite-frihetsgrader",
+        "inference_hc": "heteroskedastisitetsrobuste standardfeil (HC2), t-fordeling",
+        "inference_influence_cluster": "klyngerobuste standardfeil fra påvirkningsfunksjonen, "
+                                       "t-fordeling med G−1 frihetsgrader",
+        "inference_multiplier_bootstrap": "multiplikator-bootstrap med én trekning per klynge",
+        "inference_abadie_imbens": "Abadie–Imbens-standardfeil for matching, normalfordeling",
+        "inference_cluster_pairs": "klyngerobuste standardfeil per matchet par, t-fordeling",
         "period": "Periode",
         "period_value": "$start – $end ($granularity)",
         "gran_year": "årsdata",
@@ -210,6 +220,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                         "hvis effekten endrer seg over tid eller er ulik "
                                         "mellom kullene; et avvik fra hovedanalysen kan "
                                         "skyldes dette.",
+        "warn_few_clusters": "Usikkerheten bygger på færre enn 30 klynger (grupper som "
+                             "trekkes eller behandles samlet). Studien bruker derfor en "
+                             "metode laget for få klynger: $method.",
         "warn_other": "Metoden ga en advarsel av en type effekt ikke kjenner. Teksten vises "
                       "ikke, fordi personvernkontrollen ikke kan vurdere den.",
         "secondary_note": "–* = skjult (sekundær prikking) for at et tall under $min_cell ikke "
@@ -293,6 +306,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "estimand": "Estimand",
         "estimand_value": "$words [$technical]",
         "design_type": "Design",
+        "inference": "Uncertainty computed with",
+        "inference_cr1": "cluster-robust standard errors (CR1), t with G−1 degrees of freedom",
+        "inference_cr2": "small-sample corrected cluster-robust standard errors (CR2, Bell–"
+                         "McCaffrey), t with Satterthwaite degrees of freedom",
+        "inference_hc": "heteroskedasticity-robust standard errors (HC2), t distribution",
+        "inference_influence_cluster": "cluster-robust standard errors from the influence "
+                                       "function, t with G−1 degrees of freedom",
+        "inference_multiplier_bootstrap": "multiplier bootstrap with one draw per cluster",
+        "inference_abadie_imbens": "Abadie–Imbens matching standard errors, normal",
+        "inference_cluster_pairs": "cluster-robust standard errors by matched pair, t "
+                                   "distribution",
         "period": "Period",
         "period_value": "$start – $end ($granularity)",
         "gran_year": "yearly data",
@@ -426,6 +450,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                         "estimates if the effect changes over time or differs "
                                         "between cohorts; a difference from the main analysis "
                                         "may be due to this.",
+        "warn_few_clusters": "The uncertainty rests on fewer than 30 clusters (groups that "
+                             "are sampled or treated together). The study therefore uses "
+                             "a method made for few clusters: $method.",
         "warn_other": "The method gave a warning of a kind effekt does not know. Its text is "
                       "not shown because disclosure control cannot check it.",
         "secondary_note": "–* = hidden (secondary suppression) so that a figure under "

@@ -9,6 +9,7 @@ identifier: only counts, estimates and covariate names leave this module.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +17,49 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effekt.errors import NotEstimableError
+from effekt.errors import EffektWarning, NotEstimableError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
 from effekt.estimators.inference import wald_test
 from effekt.results import confidence_interval, p_value
+from effekt.study.assessment import MIN_CLUSTERS
 
 __all__ = ["Estimate", "estimate"]
 
 _EVENT_COLUMNS = ["event_time", "estimate", "std_error", "ci_lower", "ci_upper", "n_treated"]
+
+#: Below this many clusters the study uses the small-sample inference of each design and
+#: warns (Cameron & Miller 2015); the assessment's ``clusters`` check uses the same number.
+FEW_CLUSTERS = MIN_CLUSTERS
+
+def _few_clusters(n_clusters: int, what: str) -> bool:
+    """Return whether ``n_clusters`` is few; warn (EffektWarning) when it is, fail below 2."""
+    if n_clusters < 2:
+        raise NotEstimableError(
+            f"the standard errors are clustered by {what}, and the sample has "
+            f"{'no' if n_clusters < 1 else 'a single'} cluster; cluster-robust inference "
+            "needs at least 2 clusters."
+        )
+    if n_clusters < FEW_CLUSTERS:
+        return True
+    return False
+
+
+def _warn_few_clusters(method: str) -> None:
+    """Say that the inference rests on few clusters and which small-sample method it uses."""
+    warnings.warn(
+        f"Standard errors rest on fewer than {FEW_CLUSTERS} clusters; the study uses "
+        f"{method} inference.", EffektWarning, stacklevel=3)
+
+
+def _se_choice(opts: dict[str, Any], n_clusters: int, what: str) -> str:
+    """Return ``"CR1"`` or ``"CR2"``: the spec's choice, or CR2 when clusters are few."""
+    few = _few_clusters(n_clusters, what)
+    choice = opts.get("se", "auto") or "auto"
+    if choice == "auto":
+        choice = "CR2" if few else "CR1"
+    if few:
+        _warn_few_clusters(choice.lower())
+    return choice
 
 
 @dataclass(frozen=True)
@@ -49,10 +85,18 @@ class Estimate:
     event_vcov: pd.DataFrame | None = None
     n_clusters: int | None = None  # clusters of the standard errors (None: units)
     p_value: float = float("nan")  # of the overall estimate, two-sided
+    #: degrees of freedom of the t reference distribution of the overall estimate (None:
+    #: normal, e.g. a bootstrap's or many units)
+    df: float | None = None
+    #: how the standard error, interval and p-value were computed, in the estimator's words
+    inference: str = ""
+    #: the method's key (one of effekt.reports.contract.INFERENCE), which the report names
+    inference_method: str = ""
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.p_value) and self.std_error > 0:
-            object.__setattr__(self, "p_value", float(p_value(self.estimate, self.std_error)))
+            object.__setattr__(self, "p_value",
+                               float(p_value(self.estimate, self.std_error, self.df)))
 
 
 def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarray:
@@ -122,6 +166,9 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
             ("treated", int(d.loc[d["cohort"] > 0, unit].nunique())),
             ("controls", int(d.loc[d["cohort"] == 0, unit].nunique()))]
     control = opts.get("control", "never")
+    n_cl = _n_clusters(d, opts) or int(d[unit].nunique())
+    if _few_clusters(n_cl, opts.get("cluster") or "unit"):
+        _warn_few_clusters("multiplier_bootstrap")
     gt = att_gt(d, y, unit, "period", "cohort", covariates=covs or None, control=control,
                 method=opts.get("method", "dr"), allow_unbalanced=True,
                 cluster=opts.get("cluster"))
@@ -148,7 +195,8 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
         ci_upper=float(hi), n_treated=dict(flow)["treated"], n_control=dict(flow)["controls"],
         event=ev[_EVENT_COLUMNS], flow=tuple(flow), pretrend=pretrend,
         outcome_sd=_outcome_sd(d, y), event_vcov=_event_vcov(ev, agg.vcov),
-        n_clusters=_n_clusters(d, opts),
+        n_clusters=_n_clusters(d, opts), inference=agg.inference,
+        inference_method="multiplier_bootstrap",
     )
 
 
@@ -190,7 +238,9 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
     m = stacks["matched"].to_numpy(dtype=int)
     ev["n_treated"] = [int(m[(g + e >= lo_p) & (g + e <= hi_p)].sum()) for e in ev["event_time"]]
     est, se = r.average()
-    lo, hi = map(float, confidence_interval(est, se, r.level))
+    if _few_clusters(int(r.n_clusters), r.cluster):
+        _warn_few_clusters("influence_cluster")
+    lo, hi = map(float, confidence_interval(est, se, r.level, df=r.df))
     pre = r.event_time < -1
     pretrend = _wald(r.estimate[pre], r.covariance[np.ix_(pre, pre)])
     bal = r.balance()
@@ -202,7 +252,8 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
         n_treated=int(total["matched"]), n_control=int(total["controls_used"]),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True), flow=tuple(flow), pretrend=pretrend,
         balance=bal, outcome_sd=_outcome_sd(d, y), event_vcov=_event_vcov(ev, r.vcov),
-        n_clusters=int(r.n_clusters),
+        n_clusters=int(r.n_clusters), df=float(r.df), inference=r.inference,
+        inference_method="influence_cluster",
     )
 
 
@@ -245,15 +296,18 @@ def _did2x2(panel, unit, y, covs, opts, seed, window) -> Estimate:
         cross.assign(period=0, post=0, **{y: cross[f"{y}_pre"]}),
         cross.assign(period=1, post=1, **{y: cross[f"{y}_post"]}),
     ], ignore_index=True)
+    n_cl = _n_clusters(cross, opts) or len(cross)
+    se = _se_choice(opts, n_cl, opts.get("cluster") or unit)
     r = did_2x2(long, y, unit, "period", "treated", "post", covariates=covs or None,
-                cluster=opts.get("cluster"))
+                cluster=opts.get("cluster"), se=se)
     return _one_effect(
         "did_2x2", y,
         f"average effect on the treated in period {opts['post_period']} against period "
         f"{opts['pre_period']} (2x2 difference-in-differences)",
         r.to_frame().iloc[0], flow,
         float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
-        n_clusters=_n_clusters(cross, opts),
+        n_clusters=_n_clusters(cross, opts), df=float(r.df), inference=r.inference,
+        inference_method=se.lower(),
     )
 
 
@@ -278,7 +332,9 @@ def _one_effect(design: str, y: str, estimand: str, row: pd.Series, flow: list,
         event=pd.DataFrame(columns=_EVENT_COLUMNS), flow=tuple(flow),
         balance=counts.get("balance"), outcome_sd=outcome_sd,
         p_value=float(row["p_value"]) if "p_value" in row else float("nan"),
-        n_clusters=counts.get("n_clusters"),
+        n_clusters=counts.get("n_clusters"), df=counts.get("df"),
+        inference=counts.get("inference", ""),
+        inference_method=counts.get("inference_method", ""),
     )
 
 
@@ -308,15 +364,25 @@ def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
 
 def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
     cross, flow = _two_period(panel, unit, y, covs, opts, need_pre=False)
+    kw: dict[str, Any] = {}
+    method = "hc"
+    if opts.get("cluster"):
+        kw["se"] = _se_choice(opts, int(cross[opts["cluster"]].nunique()), opts["cluster"])
+        method = kw["se"].lower()
+    elif opts.get("se") not in (None, "auto"):
+        raise NotEstimableError(f"design.se={opts['se']!r} is cluster-robust and needs "
+                                "design.cluster; without it the rct uses HC2.")
     r = rct(cross, f"{y}_post", "treated", covariates=covs or None,
-            cluster=opts.get("cluster"))
+            cluster=opts.get("cluster"), **kw)
+    row = r.to_frame().iloc[-1]
     return _one_effect(
         "rct", y,
         f"average effect of assignment in period {opts['post_period']} (randomised "
         "comparison)",
-        r.to_frame().iloc[-1], flow,
+        row, flow,
         float(cross.loc[cross["treated"] == 0, f"{y}_post"].std()),
-        n_clusters=_n_clusters(cross, opts),
+        n_clusters=_n_clusters(cross, opts), inference=r.inference, inference_method=method,
+        df=float(r.table["df"].iloc[-1]),
     )
 
 

@@ -195,7 +195,8 @@ def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
             mde = {"value": round(minimum_detectable_effect(e.std_error), dec),
                    "power": 0.8, "alpha": 0.05, "method": "analytic"}
         row.update(kind=outcome.kind, label=dict(outcome.label) or None,
-                   sector=outcome.budget_sector, mde=mde)
+                   sector=outcome.budget_sector, mde=mde,
+                   inference=e.inference_method or None)
     return row
 
 

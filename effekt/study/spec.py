@@ -118,9 +118,10 @@ DESIGN_OPTIONS: dict[str, dict[str, tuple[str, Any]]] = {
                     "caliper": ("float", None), "window": _WINDOW},
     "matching": {"pre_period": ("int", None), "post_period": ("int", None),
                  "method": ("mahalanobis|nearest", "mahalanobis"), "ratio": ("int", 1)},
-    "rct": {"post_period": ("int", None), "cluster": ("str", None)},
+    "rct": {"post_period": ("int", None), "cluster": ("str", None),
+            "se": ("auto|CR1|CR2", "auto")},
     "did_2x2": {"pre_period": ("int", None), "post_period": ("int", None),
-                "cluster": ("str", None)},
+                "cluster": ("str", None), "se": ("auto|CR1|CR2", "auto")},
 }
 _REQUIRED_OPTIONS = {"matching": ("pre_period", "post_period"), "rct": ("post_period",),
                      "did_2x2": ("pre_period", "post_period")}

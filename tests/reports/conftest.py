@@ -49,7 +49,7 @@ def _row(outcome: str, kind: str, estimate: float | None, lo: float | None,
             "p_value": None if estimate is None else 0.0004,
             "mde": None if estimate is None else {"value": 2.8 * se, "power": 0.8,
                                                   "alpha": 0.05, "method": "analytic"},
-            **over}
+            "inference": "multiplier_bootstrap", **over}
 
 
 def robustness_row(check: str, outcome: str, kind: str | None, estimate: float | None,
@@ -57,7 +57,7 @@ def robustness_row(check: str, outcome: str, kind: str | None, estimate: float |
                    **over: Any) -> dict[str, Any]:
     """A robustness row as the runner writes it (its outcome's ``kind`` and ``label``)."""
     row = _row(outcome, kind, estimate, lo, hi, decimals, **over)
-    for k in ("sector", "p_value", "mde"):
+    for k in ("sector", "p_value", "mde", "inference"):
         row.pop(k)
     return {"check": check, **row, "not_estimable": None}
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from effekt.data import RecordStore, panel
-from effekt.errors import EffektWarning
+from effekt.errors import EffektWarning, NotEstimableError
 from effekt.estimators import did_2x2, event_study
 from effekt.study.designs import estimate
 from effekt.synthetic import generate
@@ -108,3 +109,43 @@ def test_twfe_design_se_uses_the_joint_covariance(world, options):
     independent = float(np.sqrt((post["std_error"] ** 2).sum()) / len(times))
     assert abs(est.std_error - independent) > 1e-3  # the covariance matters here
     assert "ignores" not in est.estimand and "covariance" in est.estimand
+
+
+def _clustered_2x2(world):
+    p, truth = world
+    g = int(truth["cohort"].min())
+    d = _only_cohort(p, g)
+    opts = {"pre_period": g - 1, "post_period": g + 2, "cluster": "provider_id"}
+    return d, opts
+
+
+def test_few_clusters_use_cr2_by_default_and_warn(world):
+    """Below 30 clusters the 2x2 design uses CR2 with Satterthwaite df, and says so (issue 12)."""
+    d, opts = _clustered_2x2(world)
+    providers = d.drop_duplicates("person_id")["provider_id"].nunique()
+    assert 2 <= providers < 30
+    with pytest.warns(EffektWarning, match="fewer than 30 clusters; the study uses cr2"):
+        auto = estimate(d, "did_2x2", "school_absence_days", unit="person_id",
+                        covariates=[], options=opts, seed=1)
+    with pytest.warns(EffektWarning, match="uses cr1"):
+        cr1 = estimate(d, "did_2x2", "school_absence_days", unit="person_id",
+                       covariates=[], options={**opts, "se": "CR1"}, seed=1)
+    assert auto.inference_method == "cr2" and "Satterthwaite" in auto.inference
+    assert cr1.inference_method == "cr1" and cr1.df == auto.n_clusters - 1
+    assert auto.estimate == pytest.approx(cr1.estimate, abs=1e-12)
+    # CR2 corrects CR1's downward bias and its df are below G - 1: a wider interval
+    assert auto.df < cr1.df
+    assert auto.ci_upper - auto.ci_lower > cr1.ci_upper - cr1.ci_lower
+    # the interval is the estimate +- t(df) * SE of the Estimate's own df
+    half = stats.t.ppf(0.975, auto.df) * auto.std_error
+    assert auto.ci_upper - auto.estimate == pytest.approx(half, rel=1e-9)
+    assert auto.p_value == pytest.approx(2 * stats.t.sf(abs(auto.estimate / auto.std_error),
+                                                        auto.df), rel=1e-9)
+
+
+def test_a_single_cluster_is_an_error(world):
+    d, opts = _clustered_2x2(world)
+    one = d.assign(provider_id=1)
+    with pytest.raises(NotEstimableError, match="single cluster"):
+        estimate(one, "did_2x2", "school_absence_days", unit="person_id", covariates=[],
+                 options=opts, seed=1)

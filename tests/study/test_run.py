@@ -132,8 +132,14 @@ def test_holf_end_to_end_and_reproducible(holf):
     assert (holf / "a" / "report.html").read_bytes() == (holf / "b" / "report.html").read_bytes()
     assert results["main"]["outcome"] == "social_assistance_months"
     assert results["balance"] and results["budget"]
-    assert results["warnings"] == []  # no estimator warned: no note in the limitations
-    assert "class='warnings'" not in (holf / "a" / "report.html").read_text()
+    # HOLF's matched pairs are fewer than 30 clusters: the only warning, once per outcome,
+    # says so and names the small-sample inference the study used instead (issue 12)
+    assert {w["category"] for w in results["warnings"]} == {"few_clusters"}
+    assert {w["fields"]["method"] for w in results["warnings"]} == {"influence_cluster"}
+    assert results["main"]["inference"] == "influence_cluster"
+    html = (holf / "a" / "report.html").read_text()
+    assert "class='warnings'" in html and "fewer than 30 clusters" not in html
+    assert "færre enn 30 klynger" in html
     resolved = json.loads((holf / "a" / "resolved_spec.json").read_text())
     assert resolved["data_fingerprint"]["persons.parquet"] == json.loads(
         (ROOT / "synthetic_data" / "manifest.json").read_text())["files"]["persons.parquet"][

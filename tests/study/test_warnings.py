@@ -26,6 +26,8 @@ from effekt.reports import render_report
 from effekt.reports.disclosure import MASK, WARNING_KINDS, WITHHELD, disclose_warning
 from effekt.reports.texts import TEXTS
 from effekt.study import compute, load_spec, runner, warning_log
+from effekt.study.designs import estimate
+from effekt.synthetic.examples import staggered_panel
 
 ID = 7_000_000_017  # a distinctive identifier value
 
@@ -128,6 +130,11 @@ CASES = {
         method="mahalanobis", ratio=2),
     "cohorts_skipped_pre_periods": lambda: matched_did(_panel(_two_cohorts()), "y", "id",
                                                        "period", "cohort", pre_periods=3),
+    # the study's designs warn below 30 clusters (here 24 matched pairs)
+    "few_clusters": lambda: estimate(
+        staggered_panel(n_units=80, periods=6, cohorts=(4,), effect=2.0, never_treated=0.7)
+        .rename(columns={"t": "period", "g": "cohort"}), "matched_did", "y", unit="id",
+        covariates=[], options={}, seed=1),
 }
 
 

@@ -50,7 +50,13 @@ class MatchedDiDResult(EffectResults):
         The stacked matched sample: ``stack`` (cohort), ``unit``, ``treated``,
         ``weight`` and ``pair`` (subclass), one row per unit and stack.
     level : float
-        Confidence level (normal intervals).
+        Confidence level of the intervals.
+
+    Notes
+    -----
+    Inference is clustered, so intervals and p-values refer to Student's t with
+    ``n_clusters - 1`` degrees of freedom (:attr:`df`), as Stata's ``vce(cluster)`` and
+    R's fixest do; with few matched pairs the normal critical value under-covers.
     """
 
     event_time: np.ndarray
@@ -79,6 +85,11 @@ class MatchedDiDResult(EffectResults):
         return np.sqrt(np.diag(self.covariance))
 
     @property
+    def df(self) -> int:
+        """Degrees of freedom of the t reference distribution: ``n_clusters - 1``."""
+        return int(self.n_clusters) - 1
+
+    @property
     def nobs(self) -> int:
         """Rows of the stacked matched sample (a unit once per stack it is in)."""
         return len(self.stacked)
@@ -87,12 +98,12 @@ class MatchedDiDResult(EffectResults):
     def inference(self) -> str:
         """How the standard errors are computed, in words."""
         return (f"cluster-robust from the influence function, G/(G-1), by {self.cluster} "
-                f"({self.n_clusters} clusters); normal intervals")
+                f"({self.n_clusters} clusters); t with {self.df} df")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: event_time, estimate, std_error, ci_lower, ci_upper, p_value, n_stacks."""
         return effect_frame({"event_time": self.event_time}, self.estimate, self.std_error,
-                            level=self.level, extra={"n_stacks": self.n_stacks})
+                            level=self.level, df=self.df, extra={"n_stacks": self.n_stacks})
 
     def _vcov_matrix(self) -> np.ndarray:
         return self.covariance
@@ -101,7 +112,8 @@ class MatchedDiDResult(EffectResults):
         """Return ``(estimate, std_error)`` of the mean effect over ``event_times``.
 
         Default: all post-treatment event times (``e >= 0``). The standard error uses
-        the joint covariance across event times.
+        the joint covariance across event times; refer it to t with :attr:`df` degrees
+        of freedom.
         """
         wanted = (
             self.event_time[self.event_time >= 0] if event_times is None else list(event_times)
