@@ -465,7 +465,7 @@ WARNING_KINDS: tuple[WarningKind, ...] = (
                 {"function": "word", "n_cohorts": "number"}),
     WarningKind("few_clusters",
                 re.compile(r"Standard errors rest on fewer than 30 clusters; the study uses "
-                           r"(?P<method>cr1|cr2|influence_cluster|multiplier_bootstrap) "
+                           r"(?P<method>cr1|cr2|influence_cluster|multiplier_bootstrap|cluster_pairs) "
                            r"inference"),
                 "Standard errors rest on fewer than 30 clusters; the study uses $method "
                 "inference.", {"method": "word"}),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from effekt.errors import EffektWarning, NotEstimableError
+from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators import att_gt, did_2x2, event_study, match, matched_did, rct
 from effekt.estimators.inference import wald_test
 from effekt.results import confidence_interval, p_value
@@ -344,7 +344,18 @@ def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
     kw: dict[str, Any] = {"method": opts.get("method", "mahalanobis"),
                           "ratio": int(opts.get("ratio", 1)), "seed": seed}
     m = match(cross, "treated", feats, **kw)
-    eff = m.effect(f"{y}_post")
+    # the effect regression is clustered by matched pair: below 30 pairs CR2 where the
+    # weights allow it (complete 1:1 or k:1), else CR1 with t(G - 1)
+    few = _few_clusters(int(m.data["subclass"].nunique()), "matched pair")
+    eff, method = None, "cluster_pairs"
+    if few:
+        try:
+            eff, method = m.effect(f"{y}_post", se="CR2"), "cr2"
+        except SpecError:
+            eff = None
+        _warn_few_clusters(method)
+    if eff is None:
+        eff = m.effect(f"{y}_post")
     bal = m.balance().table[["smd_before", "smd_after"]].rename_axis("covariate").reset_index()
     n_matched = int(m.counts.loc["matched", "treated"])
     bal.insert(0, "cohort", 0)
@@ -359,6 +370,8 @@ def _matching(panel, unit, y, covs, opts, seed, window) -> Estimate:
         float(cross.loc[cross["treated"] == 1, f"{y}_pre"].std()),
         n_treated=n_matched, n_control=int(m.counts.loc["matched", "control"]),
         balance=bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]],
+        df=eff.df, n_clusters=eff.n_clusters, inference=eff.inference,
+        inference_method=method,
     )
 
 

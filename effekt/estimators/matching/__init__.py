@@ -12,10 +12,14 @@
   estimated on it (:class:`EffectResult`);
 - :mod:`~effekt.estimators.matching.balance` — balance tables and love plots;
 - :mod:`~effekt.estimators.matching.abadie_imbens` — bias-corrected matching with the
-  Abadie–Imbens standard error.
+  Abadie–Imbens standard error (equal to R Matching's ``Match`` estimate and ``se``).
 """
 
-from effekt.estimators.matching.abadie_imbens import AIVariance, abadie_imbens
+from effekt.estimators.matching.abadie_imbens import (
+    AIVariance,
+    ConditionalVariance,
+    abadie_imbens,
+)
 from effekt.estimators.matching.balance import BalanceResult, balance
 from effekt.estimators.matching.effect import EffectResult
 from effekt.estimators.matching.match import Discard, Estimand, MatchMethod, MatchOrder, match
@@ -32,6 +36,7 @@ from effekt.estimators.matching.weighting import (
 __all__ = [
     "AIVariance",
     "BalanceResult",
+    "ConditionalVariance",
     "Discard",
     "EffectResult",
     "Estimand",

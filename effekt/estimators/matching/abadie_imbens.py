@@ -8,23 +8,43 @@ replacement (:func:`~effekt.estimators.matching.match` with ``replace=True``,
 ``Yhat_i(0) = 1/M_i * sum_{j in J(i)} [Y_j + mu0(X_i) - mu0(X_j)]``,
 
 with the Abadie and Imbens (2011) bias correction ``mu0`` a linear regression of ``Y``
-on the bias-correction covariates fitted on the matched controls weighted by the
-number of times each is used (``K_M(j)``), as in Stata's ``nnmatch`` (Abadie, Drukker,
-Herr and Imbens 2004) and AI (2011). ``M_i`` is ``M`` unless a caliper removed matches.
+on the bias-correction covariates fitted on the matched controls weighted by how
+often each is used (``k_j`` below; ``K_M(j)/M`` without ties), as in Stata's ``nnmatch``
+(Abadie, Drukker, Herr and Imbens 2004), AI (2011) and R Matching's ``BiasAdjust``.
 
-The variance is Abadie and Imbens (2006): the conditional variance of each unit is
-``sigma2_i = J/(J+1) * (Y_i - mean of Y over its J nearest units of the same group)^2``
-(same metric; ``J = 2`` by default, as Stata's ``teffects nnmatch``
-``vce(robust, nn(2))``), and, with ``k_j = sum_{i: j in J(i)} 1/M_i`` (``K_M(j)/M``),
+``J(i)`` holds the ``M`` nearest controls and, when the match kept ties
+(``match(..., ties=True)``, the default), every control as close as the ``M``-th, so
+that ``M_i`` may exceed ``M`` (Abadie and Imbens 2006; R Matching's ``ties = TRUE``).
+``M_i`` is smaller than ``M`` only where a caliper removed matches.
 
-* ``"population"`` (PATT, default; Stata ``teffects``/``nnmatch, pop`` and R Matching's
-  ``se``): ``V = 1/N1^2 [sum_{W=1} (Y_i - Yhat_i(0) - tau)^2 +
+The variance is Abadie and Imbens (2006). The conditional variance ``sigma2_i`` of each
+unit's outcome is estimated by matching within its own group (same metric) on its ``J``
+nearest other units ``L(i)`` (``variance_neighbours``), in one of two ways
+(``conditional_variance``):
+
+* ``"matching"`` (default) — R Matching's ``Var.calc = J``: the sample variance (divisor
+  ``n - 1``) of ``Y`` over the unit and its neighbours, where ``L(i)`` keeps every unit
+  as close as the ``J``-th (ties kept, as in the matches);
+* ``"abadie_imbens"`` — Abadie and Imbens (2006, eq. 14), as Stata's ``nnmatch`` and
+  ``teffects nnmatch, vce(robust, nn(J))`` define it (not checked against Stata here):
+  ``J/(J+1) * (Y_i - mean of Y over L(i))^2`` with exactly ``J`` neighbours (the
+  earliest in the data among equally close ones).
+
+With ``J = 1`` and no tied neighbours the two are the same number; with ``J = 2`` they
+differ (on lalonde, M = 1 and 4, by 2-5 % in the standard error). With ``k_j = sum_{i: j in J(i)}
+1/M_i`` (``K_M(j)/M`` without ties):
+
+* ``"population"`` (PATT, default; R Matching's ``se``, Stata ``teffects``/``nnmatch,
+  pop``): ``V = 1/N1^2 [sum_{W=1} (Y_i - Yhat_i(0) - tau)^2 +
   sum_{W=0} (k_j^2 - sum_{i: j in J(i)} 1/M_i^2) sigma2_j]``;
 * ``"sample"`` (SATT): ``V = 1/N1^2 [sum_{W=1} sigma2_i + sum_{W=0} k_j^2 sigma2_j]``.
 
-Ties at the ``M``-th distance are not expanded (exactly ``M`` matches, the earliest in
-the data among equals), unlike Stata and R Matching, which keep all tied controls; with
-continuous covariates this makes no difference.
+R Matching's ``se`` is ``variance="population"`` with ``conditional_variance="matching"``
+and ``variance_neighbours = Var.calc``; with ``Weight = 1`` (``distance="ivar"``),
+``ties = TRUE`` and ``BiasAdjust`` as ``bias_adjust`` the estimate and ``se`` agree to
+1e-6 on lalonde (tests/fixtures/matching_r/PROVENANCE.txt). Ties are equal distances
+(R's ``distance.tolerance`` of 1e-5 is not applied; on lalonde it ties nothing more).
+R's default ``Var.calc = 0`` (a homoskedastic variance) is not implemented.
 
 References
 ----------
@@ -42,7 +62,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from effekt._checks import (
     as_columns,
@@ -58,22 +77,31 @@ from effekt._checks import (
 )
 from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators.matching.effect import EffectResult
-from effekt.estimators.matching.nearest import covariate_metric
+from effekt.estimators.matching.nearest import covariate_metric, nearest_with_replacement
 from effekt.estimators.matching.propensity import covariate_design
 
 if TYPE_CHECKING:
     from effekt.estimators.matching.results import MatchResult
 
-__all__ = ["AIVariance", "abadie_imbens", "conditional_variance"]
+__all__ = ["AIVariance", "ConditionalVariance", "abadie_imbens"]
 
 AIVariance = Literal["population", "sample"]
+ConditionalVariance = Literal["matching", "abadie_imbens"]
+_CV_WORDS = {"matching": "sample variance as R Matching's Var.calc",
+             "abadie_imbens": "AI 2006 eq. 14"}
 
 
-def conditional_variance(z: np.ndarray, y: np.ndarray, j: int) -> np.ndarray:
-    """Estimate ``Var(Y | X)`` within one group by matching (Abadie and Imbens 2006).
+def _conditional_variance(
+    z: np.ndarray, y: np.ndarray, j: int, estimator: ConditionalVariance = "matching"
+) -> np.ndarray:
+    """Estimate ``Var(Y | X)`` of each unit of one group by matching within the group.
 
-    Each unit is compared with its ``j`` nearest other units (Euclidean on ``z``):
-    ``j/(j+1) * (y_i - mean of their y)^2``.
+    ``z`` are the standardised coordinates of the group's units, ``j`` the number of
+    neighbours. ``"matching"``: the sample variance of ``y`` over the unit and its ``j``
+    nearest other units, ties at the ``j``-th kept (R Matching's ``Var.calc = j``);
+    ``"abadie_imbens"``: ``j/(j+1) * (y_i - mean of its j nearest)^2`` with exactly
+    ``j`` neighbours, the earliest in the data among equally close ones (Abadie and
+    Imbens 2006, eq. 14).
     """
     n = len(y)
     if n < j + 1:
@@ -81,16 +109,16 @@ def conditional_variance(z: np.ndarray, y: np.ndarray, j: int) -> np.ndarray:
             f"the conditional-variance estimator needs at least {j + 1} units in each "
             f"group, found {n}; lower variance_neighbours."
         )
-    _, ind = cKDTree(z).query(z, k=j + 1)
-    ind = np.atleast_2d(ind)
-    own = np.arange(n)[:, None]
-    # drop the unit itself (or, among exact duplicates, the last neighbour found)
-    is_self = ind == own
-    drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), j)
-    mask = np.ones_like(ind, dtype=bool)
-    mask[np.arange(n), drop] = False
-    nbr = ind[mask].reshape(n, j)
-    return j / (j + 1) * (y - y[nbr].mean(axis=1)) ** 2
+    own, nbr, _ = nearest_with_replacement(
+        z, z, j, ties=estimator == "matching", exclude_self=True
+    )
+    count = np.bincount(own, minlength=n).astype(float)
+    mean_nbr = np.bincount(own, weights=y[nbr], minlength=n) / count
+    if estimator == "abadie_imbens":
+        return j / (j + 1) * (y - mean_nbr) ** 2
+    centre = (y + count * mean_nbr) / (count + 1)
+    ss = (y - centre) ** 2 + np.bincount(own, weights=(y[nbr] - centre[own]) ** 2, minlength=n)
+    return ss / count
 
 
 def abadie_imbens(
@@ -100,10 +128,15 @@ def abadie_imbens(
     bias_covariates: str | Sequence[str] | None = None,
     bias_adjust: bool = True,
     variance_neighbours: int = 2,
+    conditional_variance: ConditionalVariance = "matching",
     variance: AIVariance = "population",
     level: float = 0.95,
 ) -> EffectResult:
     """Bias-corrected matching ATT with the Abadie-Imbens standard error.
+
+    With the defaults and ``match(..., distance="ivar", replace=True, ratio=M)`` (ties
+    kept) this is R Matching's ``Match(Y, Tr, X, M = M, Weight = 1, ties = TRUE,
+    BiasAdjust = TRUE, Var.calc = 2)``: its ``est`` and ``se``.
 
     Parameters
     ----------
@@ -117,9 +150,15 @@ def abadie_imbens(
     bias_adjust : bool
         Apply the Abadie-Imbens (2011) bias correction.
     variance_neighbours : int
-        ``J``, same-group neighbours in the conditional-variance estimator.
+        ``J``, same-group neighbours in the conditional-variance estimator (R
+        Matching's ``Var.calc``).
+    conditional_variance : {"matching", "abadie_imbens"}
+        The conditional-variance estimator (module notes): the sample variance over the
+        unit and its ``J`` neighbours, ties kept (R Matching), or Abadie and Imbens'
+        (2006) ``J/(J+1) (Y_i - neighbours' mean)^2`` (Stata).
     variance : {"population", "sample"}
-        Variance of the population (PATT) or sample (SATT) effect.
+        Variance of the population (PATT) or sample (SATT) effect. (``"sample"`` is
+        not R Matching's ``se.cond``, which is a different quantity.)
     level : float
         Confidence level of the result's interval.
 
@@ -146,6 +185,7 @@ def abadie_imbens(
     True
     """
     check_choice("variance", variance, AIVariance)
+    check_choice("conditional_variance", conditional_variance, ConditionalVariance)
     j = check_positive_int("variance_neighbours", variance_neighbours)
     level = check_level(level)
     if not hasattr(matches, "pairs") or not hasattr(matches, "settings"):
@@ -215,7 +255,7 @@ def abadie_imbens(
     sigma2 = np.zeros(n)
     for g in (0, 1):
         idx = np.flatnonzero(t == g)
-        sigma2[idx] = conditional_variance(z[idx], y[idx], j)
+        sigma2[idx] = _conditional_variance(z[idx], y[idx], j, conditional_variance)
     controls = np.flatnonzero(k > 0)
     if variance == "population":
         v = np.sum((effects - tau) ** 2) + np.sum((k**2 - q)[controls] * sigma2[controls])
@@ -232,7 +272,7 @@ def abadie_imbens(
         covariates=tuple(bcovs) if bias_adjust else (),
         se_type=(
             f"Abadie-Imbens (2006) {variance} variance, {bc}M={int(s['ratio'])}, "
-            f"J={j}, metric {s['distance']}"
+            f"J={j} ({_CV_WORDS[conditional_variance]}), metric {s['distance']}"
         ),
         nobs=int(n1 + controls.size),
         n_clusters=int(n1 + controls.size),

@@ -6,17 +6,40 @@ weights)``, as MatchIt's and WeightIt's vignettes recommend. Standard errors:
 * ``"cluster"`` — cluster-robust CR1 by subclass (matched pair), the sandwich with the
   small-sample factor ``G/(G-1) * (n-1)/(n-k)`` of Stata and R's
   ``sandwich::vcovCL(type = "HC1")``; a further ``cluster`` column gives two-way
-  clustering (Cameron, Gelbach and Miller 2011) by subclass and that column;
-* ``"robust"`` — heteroskedasticity-robust HC1, ``n/(n-k)``.
+  clustering (Cameron, Gelbach and Miller 2011) by subclass and that column. After
+  matching with replacement the regression runs on one row per unit per pair (MatchIt's
+  ``get_matches()``: the focal unit with weight 1, each of its ``M_i`` matches with
+  weight ``1/M_i``), clustered two-way by pair and unit, as MatchIt's documentation
+  recommends (Austin and Cafri 2020). Intervals and p-values use ``t`` with
+  ``G - 1`` degrees of freedom (the smallest ``G`` for two-way clustering; Cameron and
+  Miller 2015), not the normal;
+* ``"CR2"`` — the bias-reduced CR2 of Bell and McCaffrey (2002) by subclass, with ``t``
+  on the Satterthwaite degrees of freedom (Pustejovsky and Tipton 2018), as
+  ``clubSandwich::coef_test(vcovCR(fit, cluster = subclass, type = "CR2"))``. It is
+  defined here for constant weights only (1:1 or complete k:1 matching without
+  replacement, exact matching with equal-sized strata): with non-constant weights
+  clubSandwich and estimatr define different adjustments, so those are refused
+  (:func:`effekt.estimators.covariance.sandwich`);
+* ``"robust"`` — heteroskedasticity-robust HC1, ``n/(n-k)``, normal intervals.
 
-Both come from :func:`effekt.estimators.covariance.sandwich`.
+All come from :func:`effekt.estimators.covariance.sandwich`.
 
 References
 ----------
+Austin, P. C. and Cafri, G. (2020). Variance estimation when using propensity-score
+matching with replacement with survival or time-to-event outcomes. *Statistics in
+Medicine* 39(11), 1623-1640.
+Bell, R. M. and McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
+regression with multi-stage samples. *Survey Methodology* 28(2), 169-181.
 Cameron, A. C., Gelbach, J. B. and Miller, D. L. (2011). Robust inference with multiway
 clustering. *Journal of Business & Economic Statistics* 29(2), 238-249.
+Cameron, A. C. and Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. *Journal of Human Resources* 50(2), 317-372.
 Ho, D. E., Imai, K., King, G. and Stuart, E. A. (2011). MatchIt: nonparametric
 preprocessing for parametric causal inference. *Journal of Statistical Software* 42(8).
+Pustejovsky, J. E. and Tipton, E. (2018). Small-sample methods for cluster-robust
+variance estimation and hypothesis testing in fixed effects models. *Journal of Business
+& Economic Statistics* 36(4), 672-683.
 """
 
 from __future__ import annotations
@@ -37,6 +60,7 @@ from effekt._checks import (
     check_standard_error,
     check_varies,
 )
+from effekt.errors import SpecError
 from effekt.estimators._linalg import wls
 from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design
@@ -82,7 +106,10 @@ class EffectResult(EffectResults):
     term : str
         The row label of :meth:`to_frame`: the treatment column.
     level : float
-        Confidence level (normal intervals).
+        Confidence level.
+    df : float or None
+        Degrees of freedom of the ``t`` intervals and p-values (``G - 1`` for
+        cluster-robust CR1, the Satterthwaite df for CR2); None for normal ones.
     """
 
     estimate: float
@@ -97,6 +124,7 @@ class EffectResult(EffectResults):
     n_control: int
     term: str = "treatment"
     level: float = 0.95
+    df: float | None = None
 
     label_columns = ("term",)
 
@@ -105,25 +133,27 @@ class EffectResult(EffectResults):
 
     @property
     def inference(self) -> str:
-        """How the standard error was computed, in words (normal intervals)."""
-        return f"{self.se_type}; normal intervals"
+        """How the standard error was computed, in words (and which intervals)."""
+        if self.df is None:
+            return f"{self.se_type}; normal intervals"
+        return f"{self.se_type}; t intervals with {self.df:.4g} degrees of freedom"
 
     @property
     def ci(self) -> tuple[float, float]:
-        """The normal confidence interval at ``level``."""
-        lo, hi = confidence_interval(self.estimate, self.std_error, self.level)
+        """The confidence interval at ``level`` (``t`` with :attr:`df`, else normal)."""
+        lo, hi = confidence_interval(self.estimate, self.std_error, self.level, df=self.df)
         return float(lo), float(hi)
 
     @property
     def p_value(self) -> float:
-        """Two-sided normal p-value for a zero effect."""
-        return float(p_value(self.estimate, self.std_error))
+        """Two-sided p-value for a zero effect (``t`` with :attr:`df`, else normal)."""
+        return float(p_value(self.estimate, self.std_error, self.df))
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row: term, estimate, std_error, ci_lower, ci_upper, p_value and counts."""
         return effect_frame(
             {"term": [self.term]}, self.estimate, self.std_error, level=self.level,
-            extra={"n_treated": [self.n_treated], "n_control": [self.n_control],
+            df=self.df, extra={"n_treated": [self.n_treated], "n_control": [self.n_control],
                    "n_clusters": [self.n_clusters]},
         )
 
@@ -139,7 +169,7 @@ class EffectResult(EffectResults):
             [
                 f"Effect on {self.outcome}: {self.estimand}",
                 f"Outcome-regression covariates: {covs}",
-                f"Standard errors: {self.se_type}",
+                f"Standard errors: {self.inference}",
                 f"Units: {self.n_treated} treated, {self.n_control} control",
                 format_table(table),
             ]
@@ -164,7 +194,12 @@ def weighted_effect(
     se: str,
     clusters: list[str],
 ) -> EffectResult:
-    """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect."""
+    """Fit ``outcome ~ treatment + covariates`` by WLS on ``data`` and return the effect.
+
+    ``se``: ``"robust"`` (HC1, normal), ``"cluster"`` (CR1 by ``clusters``, one or two
+    columns, ``t(G - 1)``) or ``"CR2"`` (by the one column in ``clusters``, constant
+    weights only, ``t`` on the Satterthwaite df).
+    """
     check_column_args(data, {"outcome": outcome, "cluster": list(clusters)}, table="data",
                       many=("cluster",))
     check_numeric(data, [outcome], table="data")
@@ -181,17 +216,33 @@ def weighted_effect(
     X = np.column_stack(parts)
     y = data[outcome].to_numpy(dtype=float)
     w = data[weights].to_numpy(dtype=float)
+    if se == "CR2":
+        wp = w[w > 0]
+        if np.ptp(wp) > 1e-12 * wp.max():
+            raise SpecError(
+                f"se='CR2' needs constant weights, and these range from {wp.min():.4g} to "
+                f"{wp.max():.4g} (matching with replacement, ties, incomplete k:1 matching, "
+                "exact/CEM strata of unequal sizes, or weighting): CR2 for weighted least "
+                "squares is not implemented. Use se='cluster' (CR1 with t(G-1)), or, after "
+                "covariate matching with replacement, se='abadie_imbens'."
+            )
+    cov_type = {"robust": "HC1", "cluster": "CR1", "CR2": "CR2"}[se]
     coef, bread = wls(
         y, X, w, what="outcome regression",
         hint="a covariate is collinear with the treatment or constant in the matched sample.",
     )
     cov = sandwich(
-        X, y - X @ coef, bread=bread, weights=w, cov_type="CR1" if clusters else "HC1",
+        X, y - X @ coef, bread=bread, weights=w, cov_type=cov_type,
         clusters=[data[c].to_numpy() for c in clusters] or None,
         cluster_names=clusters or None,
     )
     check_standard_error(np.sqrt(cov.vcov[1, 1]), used[outcome],
                          what=f"the effect on {outcome!r}")
+    df = None
+    if se == "CR2":
+        df = float(cov.coef_df[1])
+    elif se == "cluster":
+        df = float(cov.df)
     t = data[treatment].to_numpy()
     return EffectResult(
         term=treatment,
@@ -201,8 +252,9 @@ def weighted_effect(
         outcome=outcome,
         covariates=tuple(covs),
         se_type=cov.note,
-        nobs=len(data),
+        nobs=int((w > 0).sum()),
         n_clusters=int(cov.n_clusters or cov.n_obs),
-        n_treated=int((t == 1).sum()),
-        n_control=int((t == 0).sum()),
+        n_treated=int((t[w > 0] == 1).sum()),
+        n_control=int((t[w > 0] == 0).sum()),
+        df=df,
     )

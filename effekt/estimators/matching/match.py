@@ -106,6 +106,7 @@ def match(
     distance: str | np.ndarray | pd.Series = "logit",
     ratio: int = 1,
     replace: bool = False,
+    ties: bool = True,
     caliper: float | None = None,
     std_caliper: bool = True,
     exact: str | Sequence[str] | None = None,
@@ -136,6 +137,19 @@ def match(
         treated unit gets its first control before any gets its second.
     replace : bool
         Whether a control may be matched to several treated units.
+    ties : bool
+        With replacement: ``True`` (R Matching's default ``ties = TRUE``; Abadie and
+        Imbens 2006) keeps every control exactly as close as the ``ratio``-th nearest
+        (squared standardised distances equal up to rounding, 1e-9), so a treated unit
+        may get more than ``ratio`` controls, each weighted ``1/M_i``; ``False`` keeps
+        exactly ``ratio``, equally close ones taken in data order. The squared
+        standardised distance is the squared metric for ``"ivar"`` and
+        ``"mahalanobis"``, and for a score its squared difference divided by the
+        score's variance over all units (R Matching's ``Weight = 1``). R Matching also
+        ties distances within its ``distance.tolerance`` (1e-5) of each other; see
+        :mod:`~effekt.estimators.matching.nearest`. Without replacement ``ties`` has no
+        effect: each treated unit takes one control per round, the earliest in the data
+        among equally close ones (MatchIt).
     caliper : float, optional
         Largest allowed distance between matched units; treated units with no control
         within it are left unmatched.
@@ -148,8 +162,8 @@ def match(
         each combination).
     order : {"largest", "smallest", "random", "data"}, optional
         Order in which treated units pick controls; default ``"largest"`` score first
-        (MatchIt's default), ``"data"`` for the Mahalanobis distance. Ties keep data
-        order; equally close controls go to the one earliest in the data.
+        (MatchIt's default), ``"data"`` for the Mahalanobis distance. Treated units
+        with equal scores keep data order.
     discard : {"none", "treated", "control", "both"}
         Drop units outside the other group's range of the score before matching.
     cutpoints : mapping, optional
@@ -200,7 +214,7 @@ def match(
     ratio = check_positive_int("ratio", ratio)
     rng = check_rng(seed)
     caliper = check_number("caliper", caliper, low=0, low_open=True, allow_none=True)
-    for name, flag in (("replace", replace), ("std_caliper", std_caliper)):
+    for name, flag in (("replace", replace), ("ties", ties), ("std_caliper", std_caliper)):
         if not isinstance(flag, bool | np.bool_):
             raise SpecError(f"{name} must be True or False, got {flag!r}.")
     treatment, covs = resolve_spec(treatment, covariates, formula)
@@ -216,6 +230,7 @@ def match(
         "distance": distance if isinstance(distance, str) else "user",
         "ratio": ratio,
         "replace": bool(replace),
+        "ties": bool(ties),
         "caliper": caliper,
         "std_caliper": bool(std_caliper),
         "exact": tuple(exact_cols),
@@ -245,6 +260,12 @@ def match(
     ord_how = order or ("largest" if score is not None else "data")
     if score is None:
         zall = nearest.covariate_metric(design.to_numpy(dtype=float), t, str(distance))
+        scale = 1.0
+    else:
+        # R Matching's Weight = 1 on a score: standardised by its SD over all units
+        scale = float(np.std(score, ddof=1)) if len(score) > 1 else 0.0
+        scale = scale if scale > 0 else 1.0
+        zall = (score / scale)[:, None]
     strata = (
         pd.MultiIndex.from_frame(df[exact_cols]).factorize()[0] if exact_cols else None
     )
@@ -260,10 +281,13 @@ def match(
         if fi.size == 0 or oi.size == 0:
             continue
         ordr = _order(None if score is None else score[fi], fi.size, ord_how, rng)
-        if score is None:
-            a, b, g = nearest.mahalanobis_match(zall[fi], zall[oi], ordr, ratio, replace, cal)
-        elif replace:
-            a, b, g = nearest.with_replacement_1d(score[fi], score[oi], ratio, cal)
+        if replace:
+            a, b, g = nearest.nearest_with_replacement(
+                zall[fi], zall[oi], ratio, None if cal is None else cal / scale, ties
+            )
+            g = g * scale
+        elif score is None:
+            a, b, g = nearest.mahalanobis_match(zall[fi], zall[oi], ordr, ratio, cal)
         else:
             a, b, g = nearest.greedy_1d(score[fi], score[oi], ordr, ratio, cal)
         pf.append(fi[a])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -23,8 +23,19 @@ __all__ = [
     "effective_sample_size",
 ]
 
-SEType = Literal["cluster", "robust", "abadie_imbens"]
+SEType = Literal["cluster", "CR2", "robust", "abadie_imbens"]
 
+
+def _abadie_imbens_design(settings: dict[str, Any]) -> bool:
+    """Whether a match is one that :func:`abadie_imbens` takes."""
+    return bool(
+        settings.get("method") in ("nearest", "mahalanobis")
+        and settings.get("distance") in ("ivar", "mahalanobis")
+        and settings.get("replace")
+        and settings.get("estimand") == "ATT"
+        and not settings.get("exact")
+        and settings.get("discard", "none") == "none"
+    )
 
 
 def effective_sample_size(w: np.ndarray) -> float:
@@ -168,22 +179,29 @@ class MatchResult(ReweightedSample):
             Outcome column of the input data.
         covariates : str or sequence of str, optional
             Covariates added to the outcome regression (doubly robust adjustment).
-        se : {"cluster", "robust", "abadie_imbens"}, optional
-            ``"cluster"``: cluster-robust by subclass (matched pair), with the
-            HC1-type factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL``;
-            ``"robust"``: HC1. Default: ``"cluster"`` when the matched sample has
-            subclasses (or ``cluster`` is given), else ``"robust"`` (matching with
-            replacement, where pairs share controls and there is no subclass);
-            ``"abadie_imbens"``: the bias-corrected matching estimator with the
+        se : {"cluster", "CR2", "robust", "abadie_imbens"}, optional
+            ``"cluster"``: cluster-robust CR1 by subclass (matched pair or stratum), with
+            the factor ``G/(G-1) (n-1)/(n-k)`` of ``sandwich::vcovCL`` and ``t(G-1)``
+            intervals; after matching with replacement, on one row per unit per pair
+            (MatchIt's ``get_matches()``), clustered two-way by pair and unit (MatchIt's
+            recommendation). ``"CR2"``: Bell-McCaffrey CR2 by subclass with ``t`` on
+            the Satterthwaite df; needs subclasses and constant weights (1:1 or complete
+            k:1 matching without replacement), otherwise SpecError. ``"robust"``: HC1,
+            normal intervals. ``"abadie_imbens"``: the matching estimator with the
             Abadie-Imbens (2006) population variance, for covariate matching with
-            replacement (see :func:`~effekt.estimators.matching.abadie_imbens.abadie_imbens`, which
-            has the further options); ``covariates`` are then the bias-correction
-            covariates (default: the matching covariates).
+            replacement (see :func:`~effekt.estimators.matching.abadie_imbens.abadie_imbens`,
+            which has the further options; its defaults are R Matching's ``se`` with
+            ``Var.calc = 2``); ``covariates`` are then its bias-correction covariates
+            (default: the matching covariates).
+            Default: ``"abadie_imbens"`` after nearest-neighbour covariate matching
+            (``distance="ivar"`` or ``"mahalanobis"``) with replacement for the ATT
+            without ``exact=``/``discard=``/``cluster=``; else ``"cluster"`` (by subclass,
+            or by pair and unit after matching with replacement).
         cluster : str, optional
             A further cluster column (family, school): with ``se="cluster"`` the
             standard errors are clustered two-way by subclass and this column
-            (Cameron, Gelbach and Miller 2011); after matching with replacement, where
-            pairs share controls and there is no subclass, by this column alone.
+            (Cameron, Gelbach and Miller 2011); after matching with replacement by this
+            column alone.
 
         Returns
         -------
@@ -195,32 +213,71 @@ class MatchResult(ReweightedSample):
         >>> from effekt.synthetic.examples import cross_section
         >>> m = match(cross_section(n=400, effect=2.0), "t", ["x"])
         >>> e = m.effect("y", covariates=["x"])
-        >>> bool(e.ci[0] < 2 < e.ci[1])
-        True
+        >>> bool(e.ci[0] < 2 < e.ci[1]), e.df == e.n_clusters - 1
+        (True, True)
         """
+        has_subclass = bool(self.data["subclass"].notna().all())
         if se is None:
-            se = ("cluster" if cluster is not None or self.data["subclass"].notna().all()
-                  else "robust")
+            se = ("abadie_imbens" if not has_subclass and cluster is None
+                  and _abadie_imbens_design(self.settings) else "cluster")
         check_choice("se", se, SEType)
         if se == "abadie_imbens":
             if cluster is not None:
                 raise SpecError("cluster= is not used with se='abadie_imbens'.")
             return abadie_imbens(self, outcome, bias_covariates=covariates)
-        clusters = []
-        if se == "cluster":
-            has_subclass = self.data["subclass"].notna().all()
-            if has_subclass:
-                clusters.append("subclass")
+        if se == "robust":
             if cluster is not None:
-                clusters.append(cluster)
-            if not clusters:
+                raise SpecError(f"cluster={cluster!r} is only used with se='cluster'.")
+            return self._fit(outcome, covariates, se, [])
+        if se == "CR2":
+            if cluster is not None:
                 raise SpecError(
-                    "se='cluster' needs subclasses (pairs), and matching with replacement "
-                    "has none: give cluster=<column> or use se='robust'."
+                    f"se='CR2' clusters by subclass only (one way); cluster={cluster!r} "
+                    "needs se='cluster' (two-way CR1)."
                 )
-        elif cluster is not None:
-            raise SpecError(f"cluster={cluster!r} is only used with se='cluster'.")
-        return self._fit(outcome, covariates, se, clusters)
+            if not has_subclass:
+                raise SpecError(
+                    "se='CR2' needs subclasses (matched pairs or strata), and matching with "
+                    "replacement has none (pairs share controls, and the weights vary): use "
+                    "se='cluster' (by pair and unit), or se='abadie_imbens' after "
+                    "covariate matching."
+                )
+            return self._fit(outcome, covariates, se, ["subclass"])
+        if has_subclass:
+            return self._fit(outcome, covariates, se,
+                             ["subclass"] + ([cluster] if cluster is not None else []))
+        if cluster is not None:
+            return self._fit(outcome, covariates, se, [cluster])
+        return self._fit_pairs(outcome, covariates)
+
+    def _pair_rows(self) -> pd.DataFrame:
+        """One row per unit per pair (MatchIt's ``get_matches()``), for clustering."""
+        p = self.pairs
+        focal_col, other_col = ("treated", "control") if self.estimand_code == "ATT" else (
+            "control", "treated")
+        src = self.source
+        f_pos = src.index.get_indexer(p[focal_col])
+        o_pos = src.index.get_indexer(p[other_col])
+        focal = pd.unique(f_pos)
+        m_i = np.bincount(f_pos, minlength=len(src))
+        rows = np.concatenate([focal, o_pos])
+        out = src.iloc[rows].reset_index(drop=True)
+        out["_pair"] = np.concatenate([focal, f_pos])
+        out["_unit"] = rows
+        out["_w"] = np.concatenate([np.ones(focal.size), 1.0 / m_i[f_pos]])
+        return out
+
+    def _fit_pairs(self, outcome: str, covariates) -> EffectResult:
+        rows = self._pair_rows()
+        res = weighted_effect(
+            rows, treatment=self.treatment, outcome=outcome, weights="_w",
+            covariates=as_columns("covariates", covariates), estimand=self.estimand_code,
+            se="cluster", clusters=["_pair", "_unit"],
+        )
+        t = self.data[self.treatment].to_numpy()
+        note = res.se_type.replace("_pair", "pair").replace("_unit", "unit")
+        return replace(res, se_type=note, nobs=len(self.data),
+                       n_treated=int((t == 1).sum()), n_control=int((t == 0).sum()))
 
     def summary(self) -> str:
         """Deterministic text summary: method, settings and sample sizes."""

@@ -155,11 +155,19 @@ class WeightResult(ReweightedSample):
     ) -> EffectResult:
         """Weighted regression of ``outcome`` on the treatment (and ``covariates``).
 
-        ``se="robust"`` (default) is HC1; ``se="cluster"`` needs ``cluster=<column>``.
-        Both treat the weights as fixed, which ignores the estimation of the propensity
-        score or balancing weights (usually conservative for the ATE and ATT).
+        ``se="robust"`` (default) is HC1 with normal intervals; ``se="cluster"`` (CR1,
+        ``t(G-1)``) needs ``cluster=<column>``. Both treat the weights as fixed, which
+        ignores the estimation of the propensity score or balancing weights (usually
+        conservative for the ATE and ATT). ``"CR2"`` is defined for constant weights
+        only and ``"abadie_imbens"`` for matching, so both are refused here.
         """
         check_choice("se", se, SEType)
+        if se in ("CR2", "abadie_imbens"):
+            raise SpecError(
+                f"se={se!r} is not available for weighting results (CR2 needs constant "
+                "weights; Abadie-Imbens is for matching with replacement): use "
+                "se='robust' or se='cluster' with cluster=<column>."
+            )
         if se == "cluster" and cluster is None:
             raise SpecError("se='cluster' needs cluster=<column> for weighting results.")
         if se == "robust" and cluster is not None:

@@ -146,8 +146,8 @@ def test_formula_errors(data):
 
 def test_effect_se_errors(data):
     d = data.assign(y=data["x"] + data["t"])
-    with pytest.raises(SpecError, match="se='cluster' needs subclasses"):
-        match(d, "t", ["x"], replace=True).effect("y", se="cluster")  # the default: robust
+    with pytest.raises(SpecError, match="se='CR2' needs subclasses"):
+        match(d, "t", ["x"], replace=True).effect("y", se="CR2")
     with pytest.raises(SpecError, match="se='bootstrap' is not allowed"):
         match(d, "t", ["x"]).effect("y", se="bootstrap")
     with pytest.raises(DataError, match="has no column 'nope'"):

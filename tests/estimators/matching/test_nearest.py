@@ -9,8 +9,8 @@ from effekt.estimators.matching.match import match
 from effekt.estimators.matching.nearest import (
     greedy_1d,
     mahalanobis_match,
+    nearest_with_replacement,
     whiten,
-    with_replacement_1d,
 )
 from effekt.estimators.matching.strata import coarsen
 
@@ -55,12 +55,66 @@ def test_greedy_caliper_equals_brute_force(seed):
 def test_with_replacement_takes_k_nearest():
     rng = np.random.default_rng(1)
     ts, cs = rng.normal(size=30), rng.normal(size=200)
-    a, b, g = with_replacement_1d(ts, cs, ratio=5)
+    a, b, g = nearest_with_replacement(ts[:, None], cs[:, None], ratio=5, ties=False)
     for i in range(30):
         got = np.sort(np.abs(cs[b[a == i]] - ts[i]))
         want = np.sort(np.abs(cs - ts[i]))[:5]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
         np.testing.assert_allclose(np.sort(g[a == i]), want, rtol=0, atol=1e-15)
+
+
+def brute_with_replacement(zt, zc, ratio, ties):
+    """Every control as close as the ratio-th (squared), or the first ratio in data order."""
+    out = []
+    for i in range(len(zt)):
+        d2 = ((zc - zt[i]) ** 2).sum(axis=1)
+        dk = np.sort(d2)[ratio - 1]
+        if ties:
+            out += [(i, j) for j in np.flatnonzero(d2 <= dk + 1e-9)]
+        else:
+            closer = list(np.flatnonzero(d2 < dk - 1e-9))
+            equal = list(np.flatnonzero(np.abs(d2 - dk) <= 1e-9))
+            out += [(i, j) for j in sorted(closer + equal[: ratio - len(closer)])]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ratio", [1, 3])
+@pytest.mark.parametrize("ties", [True, False])
+def test_with_replacement_ties_equal_brute_force(seed, ratio, ties):
+    rng = np.random.default_rng(seed)
+    zt = rng.integers(0, 4, size=(25, 2)).astype(float)  # many exact ties
+    zc = rng.integers(0, 4, size=(60, 2)).astype(float)
+    a, b, g = nearest_with_replacement(zt, zc, ratio, ties=ties)
+    got = sorted(zip(a.tolist(), b.tolist(), strict=True))
+    assert got == brute_with_replacement(zt, zc, ratio, ties)
+    np.testing.assert_allclose(g, np.sqrt(((zt[a] - zc[b]) ** 2).sum(axis=1)), atol=1e-12)
+    counts = np.bincount(a, minlength=25)
+    assert (counts == ratio).all() if not ties else (counts >= ratio).all()
+
+
+def test_ties_are_equal_distances_up_to_rounding():
+    # squared distances 1, 1 + 1e-12 (rounding: a tie), 1 + 5e-6 (a tie only within
+    # R Matching's distance.tolerance of 1e-5, not here)
+    zc = np.sqrt(np.array([1.0, 1 + 1e-12, 1 + 5e-6]))[:, None]
+    _, b, _ = nearest_with_replacement(np.zeros((1, 1)), zc, 1, ties=True)
+    assert b.tolist() == [0, 1]
+    _, b, _ = nearest_with_replacement(np.zeros((1, 1)), zc[::-1], 1, ties=False)
+    assert b.tolist() == [1]  # of the two equally close, the earlier in the data
+    # distances equal in exact arithmetic but not in floating point: 30 and 32 from 31
+    z = np.array([30.0, 32.0]) / 0.7
+    _, b, _ = nearest_with_replacement(np.array([[31.0 / 0.7]]), z[:, None], 1)
+    assert sorted(b.tolist()) == [0, 1]
+
+
+def test_within_group_neighbours_exclude_the_unit():
+    z = np.array([[0.0], [0.0], [0.0], [1.0], [3.0]])
+    own, nbr, _ = nearest_with_replacement(z, z, 1, ties=False, exclude_self=True)
+    assert list(zip(own.tolist(), nbr.tolist(), strict=True)) == [
+        (0, 1), (1, 0), (2, 0), (3, 0), (4, 3)]
+    own, nbr, _ = nearest_with_replacement(z, z, 1, ties=True, exclude_self=True)
+    assert sorted(zip(own.tolist(), nbr.tolist(), strict=True)) == [
+        (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2), (4, 3)]
 
 
 def test_mahalanobis_equals_brute_force():
@@ -82,8 +136,16 @@ def test_mahalanobis_equals_brute_force():
         assert j == int(np.argmin(d))
         assert gap == pytest.approx(d[j], rel=1e-10)
         used[j] = True
-    a2, b2, _ = mahalanobis_match(z[t == 1], z[t == 0], np.arange(60), 3, True)
+    a2, b2, _ = nearest_with_replacement(z[t == 1], z[t == 0], 3)
     assert len(a2) == 180
+
+
+def test_mahalanobis_without_replacement_takes_earliest_of_equal_controls():
+    zc = np.array([[1.0, 0.0], [5.0, 5.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    zt = np.zeros((3, 2))
+    a, b, _ = mahalanobis_match(zt, zc, np.arange(3))
+    # four controls at distance 1; the earliest unused one each time
+    assert b.tolist() == [0, 2, 3]
 
 
 @pytest.fixture
