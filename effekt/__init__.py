@@ -4,6 +4,7 @@ The estimators researchers use most are here at the top (``effekt.att_gt``,
 ``effekt.did_2x2``, ``effekt.match`` ...), with :func:`compare` for side-by-side tables;
 everything else lives in its package: :mod:`effekt.data`, :mod:`effekt.synthetic`,
 :mod:`effekt.estimators`, :mod:`effekt.budgeting`, :mod:`effekt.study`,
+:mod:`effekt.power` (power and minimum detectable effects of a planned or running pilot),
 :mod:`effekt.reports`.
 """
 

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from effekt.results import critical_value
+from effekt.power import mde_from_se
 
 __all__ = ["BALANCE_BAD", "BALANCE_GOOD", "MIN_CLUSTERS", "assess", "level_of",
            "minimum_detectable_effect", "pretrend_power"]
@@ -70,20 +70,29 @@ ALPHA, POWER = 0.05, 0.8
 
 
 def minimum_detectable_effect(std_error: float, *, alpha: float = ALPHA,
-                              power: float = POWER) -> float:
+                              power: float = POWER, df: float | None = None) -> float:
     """Return the minimum detectable effect of an estimate with standard error ``std_error``.
 
     The effect a two-sided test at level ``alpha`` detects with probability ``power``:
     ``(z_{1-alpha/2} + z_power) * SE``, 2.80 × SE at the defaults (Bloom 1995, "Minimum
     detectable effects: a simple way to report the statistical power of experimental
-    designs", *Evaluation Review* 19(5)). Normal approximation, as the study's intervals.
+    designs", *Evaluation Review* 19(5)). Normal approximation, as the study's intervals,
+    unless ``df`` is given: then Student's t on ``df`` degrees of freedom (the cluster
+    ``G - 1`` or Satterthwaite df of the estimate), Bloom's own choice. Computed by
+    :func:`effekt.power.mde_from_se`.
+
+    Raises
+    ------
+    SpecError
+        A standard error that is not a positive finite number, ``alpha`` or ``power``
+        outside (0, 1), or ``df <= 0``.
 
     Examples
     --------
-    >>> round(minimum_detectable_effect(1.0), 3)
-    2.802
+    >>> round(minimum_detectable_effect(1.0), 3), round(minimum_detectable_effect(1.0, df=9), 3)
+    (2.802, 3.146)
     """
-    return float((critical_value(1 - alpha) + stats.norm.ppf(power)) * std_error)
+    return mde_from_se(std_error, df=df, alpha=alpha, power=power)
 
 
 def pretrend_power(pre: pd.Series, vcov: pd.DataFrame, post_times: Sequence[int], *,

@@ -192,8 +192,8 @@ def _overall(e: Estimate, min_cell: int, secondary: frozenset[str] = frozenset()
     if outcome is not None:
         mde = None
         if not hide and math.isfinite(e.std_error) and e.std_error > 0:
-            mde = {"value": round(minimum_detectable_effect(e.std_error), dec),
-                   "power": 0.8, "alpha": 0.05, "method": "analytic"}
+            mde = {"value": round(minimum_detectable_effect(e.std_error, df=e.df), dec),
+                   "power": 0.8, "alpha": 0.05, "method": "analytic", "df": e.df}
         row.update(kind=outcome.kind, label=dict(outcome.label) or None,
                    sector=outcome.budget_sector, mde=mde,
                    inference=e.inference_method or None)
