@@ -66,6 +66,12 @@ def _results():
         }
         for kind in ("simple", "group", "calendar", "dynamic"):
             out[f"aggregate_{kind}"] = gt.aggregate(kind)
+        # new inference returns new results, which keep the protocol (issue 12)
+        out["did_2x2_wild"] = out["did_2x2"].wild_bootstrap(n_boot=99, seed=0)
+        out["event_study_wild"] = out["event_study"].wild_bootstrap(n_boot=99, seed=0)
+        out["twfe_cr2"] = twfe(df, outcome="y", unit="id", time="t", treatment="d",
+                               cluster="cl", se="CR2")
+        out["randomization"] = out["did_2x2"].randomization_test(n_perm=99, seed=0)
     return out
 
 

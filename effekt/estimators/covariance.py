@@ -37,9 +37,24 @@ square root of ``I`` minus the cluster's block of the hat matrix
 of leverage 1 (a cluster fixed effect) adds nothing, as R's
 ``clubSandwich::vcovCR(type = "CR2")`` does. It is unbiased when the errors are
 independent and homoskedastic (the working model) and with singleton clusters equals
-HC2. Its ``t`` tests use the Satterthwaite degrees of freedom of
-:func:`satterthwaite_df`, one per coefficient (:attr:`Covariance.coef_df`), instead of
-``G - 1``. CR2 is implemented for OLS (and constant weights) with one-way clustering:
+HC2. ``A_g`` is computed from the thin QR of the cluster's rows of the design (the hat
+block has rank at most K), so a cluster of ``n_g`` rows costs ``O(n_g K^2)``, not the
+``O(n_g^3)`` of an ``n_g x n_g`` eigendecomposition. Its ``t`` tests use the
+Satterthwaite degrees of freedom of :func:`satterthwaite_df`, one per coefficient
+(:attr:`Covariance.coef_df`), instead of ``G - 1``.
+
+With absorbed fixed effects (TWFE on within-transformed data) the hat matrix that
+defines ``A_g`` and the Satterthwaite df is that of the full dummy regression, ``H =
+H_X~ + H_S + H_T~`` (``X~`` the within-transformed regressors, ``S`` the effects nested
+in the clusters, ``T~`` the other effects' dummies residualised on ``S``). Pustejovsky
+and Tipton (2018, sec. 3 and Theorem 2) show that effects nested in the clusters can be
+left out of it: the residuals, ``X~`` and ``T~`` all sum to zero within each nested
+effect, so ``H_S`` changes neither the meat nor the df. :func:`sandwich` with
+``absorbed=T~`` therefore equals ``clubSandwich::vcovCR(type = "CR2")`` both for ``lm``
+with factor dummies and for ``plm`` ``"within"`` / ``"twoways"`` models (which use the
+same augmented design ``[X~, T~]``).
+
+CR2 is implemented for OLS (and constant weights) with one-way clustering:
 for weighted least squares clubSandwich (working covariance ``I``) and estimatr
 (``sqrt(w)``-transformed OLS) define different adjustments, and neither is
 implemented here, so non-constant weights and multiway clusters are refused.
@@ -68,7 +83,7 @@ test for heteroskedasticity. *Econometrica* 48(4), 817-838.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Literal
 
@@ -211,6 +226,8 @@ class _Problem:
     weights: np.ndarray | None
     bread: np.ndarray
     scores: np.ndarray
+    absorbed: tuple[np.ndarray, np.ndarray] | None = None
+    cache: dict = field(default_factory=dict)  # CR2's adjustment blocks, made once
 
 
 def _meat_hc0(fit: _Problem, codes: np.ndarray | None, n_groups: int | None) -> np.ndarray:
@@ -242,30 +259,69 @@ def _cluster_crossprod(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> 
     return summed.T @ summed
 
 
-def _inv_sqrt(m: np.ndarray) -> np.ndarray:
-    """Symmetric pseudo-inverse square root; eigenvalues below 1e-12 count as 0.
+def _cr2_factors(
+    X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int,
+    absorbed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Rows, ``U_g`` and ``s_g`` of each cluster, with ``A_g = I + U_g diag(s_g) U_g'``.
 
-    As ``clubSandwich:::matrix_power(x, -1/2)``.
+    ``A_g = (I - H_gg)^(-1/2)`` (the symmetric pseudo-inverse square root; eigenvalues
+    below 1e-12 count as 0, as ``clubSandwich:::matrix_power(x, -1/2)``) for the hat
+    block ``H_gg = D_g B D_g'`` of rank at most ``r``, the columns of ``D = [X, Z]``
+    (``B = diag(M, M_Z)``; just ``X`` and ``M`` without ``absorbed``). From the thin QR
+    ``D_g = Q R`` and the eigenvalues ``l`` of the ``r x r`` matrix ``R B R'`` (vectors
+    ``W``): ``U_g = Q W`` and ``s = (1 - l)^(-1/2) - 1`` (``-1`` where ``1 - l`` is 0),
+    so a cluster of ``n_g`` rows costs ``O(n_g r^2)``, not ``O(n_g^3)``; with ``n_g <=
+    r`` the ``n_g x n_g`` block is decomposed directly.
     """
-    vals, vecs = np.linalg.eigh((m + m.T) / 2)
-    ok = vals > 1e-12
-    root = np.zeros_like(vals)
-    root[ok] = 1 / np.sqrt(vals[ok])
-    return (vecs * root) @ vecs.T
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+    k = X.shape[1]
+    if absorbed is None:
+        design, middle = X, M
+    else:
+        design = np.hstack([X, absorbed[0]])
+        middle = np.zeros((design.shape[1], design.shape[1]))
+        middle[:k, :k], middle[k:, k:] = M, absorbed[1]
+    out = []
+    for g in range(n_groups):
+        rows = order[bounds[g]:bounds[g + 1]]
+        dg = design[rows]
+        if dg.shape[1] < rows.size:
+            q, r = np.linalg.qr(dg)
+            inner = r @ middle @ r.T
+            vals, w = np.linalg.eigh((inner + inner.T) / 2)
+            u = q @ w
+        else:
+            hat = dg @ middle @ dg.T
+            vals, u = np.linalg.eigh((hat + hat.T) / 2)
+        rest = 1 - vals
+        ok = rest > 1e-12
+        s = np.full(vals.size, -1.0)
+        s[ok] = 1 / np.sqrt(rest[ok]) - 1
+        out.append((rows, u, s))
+    return out
+
+
+def _adjust(u: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``A_g v`` for ``A_g = I + U diag(s) U'`` (:func:`_cr2_factors`)."""
+    uv = u.T @ v
+    return v + u @ (s[:, None] * uv if uv.ndim == 2 else s * uv)
 
 
 def _cr2_blocks(
-    X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int
+    X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int,
+    absorbed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Rows and adjustment ``A_g = (I - X_g M X_g')^(-1/2)`` of each cluster (``M = (X'X)^-1``)."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
-    blocks = []
-    for g in range(n_groups):
-        rows = order[bounds[g]:bounds[g + 1]]
-        xg = X[rows]
-        blocks.append((rows, _inv_sqrt(np.eye(rows.size) - xg @ M @ xg.T)))
-    return blocks
+    """Rows and adjustment ``A_g = (I - X_g M X_g')^(-1/2)`` of each cluster (``M = (X'X)^-1``).
+
+    With ``absorbed = (Z, M_Z)`` (the absorbed effects not nested in the clusters, ``Z``
+    orthogonal to ``X``, ``M_Z = (Z'Z)^+``) the hat block is ``X_g M X_g' + Z_g M_Z Z_g'``.
+    The explicit ``n_g x n_g`` matrices, from :func:`_cr2_factors` (which the estimators
+    use without forming them).
+    """
+    return [(rows, np.eye(rows.size) + (u * s) @ u.T)
+            for rows, u, s in _cr2_factors(X, M, codes, n_groups, absorbed)]
 
 
 def _unit_weight_bread(fit: _Problem) -> np.ndarray:
@@ -277,26 +333,40 @@ def _meat_cr2(fit: _Problem, codes: np.ndarray | None, n_groups: int | None) -> 
     """``sum_g s_g s_g'`` with ``s_g = X_g' W_g A_g e_g`` (Bell and McCaffrey 2002)."""
     w = 1.0 if fit.weights is None else fit.weights[0]
     M = _unit_weight_bread(fit)
-    summed = np.vstack([fit.X[rows].T @ (a @ fit.resid[rows])
-                        for rows, a in _cr2_blocks(fit.X, M, codes, n_groups)]) * w
+    blocks = _cr2_factors(fit.X, M, codes, n_groups, fit.absorbed)
+    fit.cache["cr2"] = blocks
+    summed = np.vstack([fit.X[rows].T @ _adjust(u, s, fit.resid[rows])
+                        for rows, u, s in blocks]) * w
     return summed.T @ summed
 
 
 def _satterthwaite(X: np.ndarray, M: np.ndarray, codes: np.ndarray, n_groups: int,
-                   contrasts: np.ndarray) -> np.ndarray:
-    """Satterthwaite df of CR2 for each row ``c`` of ``contrasts`` (see satterthwaite_df)."""
-    blocks = _cr2_blocks(X, M, codes, n_groups)
+                   contrasts: np.ndarray,
+                   absorbed: tuple[np.ndarray, np.ndarray] | None = None,
+                   blocks: list | None = None) -> np.ndarray:
+    """Satterthwaite df of CR2 for each row ``c`` of ``contrasts`` (see satterthwaite_df).
+
+    With ``absorbed = (Z, M_Z)`` the residual maker is that of the augmented design
+    ``[X, Z]`` (``X'Z = 0``), so ``p_gh`` loses ``(Z_g'u_g)' M_Z (Z_h'u_h)`` as well.
+    """
+    if blocks is None:
+        blocks = _cr2_factors(X, M, codes, n_groups, absorbed)
     mc = M @ contrasts.T  # (k, m)
     diag = np.zeros((n_groups, mc.shape[1]))
     z = np.zeros((n_groups, X.shape[1], mc.shape[1]))
-    for g, (rows, a) in enumerate(blocks):
-        u = a @ (X[rows] @ mc)  # (n_g, m): u_g = A_g X_g M c
+    za = None if absorbed is None else np.zeros((n_groups, absorbed[0].shape[1], mc.shape[1]))
+    for g, (rows, vecs, s) in enumerate(blocks):
+        u = _adjust(vecs, s, X[rows] @ mc)  # (n_g, m): u_g = A_g X_g M c
         diag[g] = np.sum(u * u, axis=0)
         z[g] = X[rows].T @ u  # X_g' u_g
+        if za is not None:
+            za[g] = absorbed[0][rows].T @ u
     out = np.empty(mc.shape[1])
     for j in range(mc.shape[1]):
         zj = z[:, :, j]
         p = np.diag(diag[:, j]) - zj @ M @ zj.T
+        if za is not None:
+            p = p - za[:, :, j] @ absorbed[1] @ za[:, :, j].T
         denom = np.sum(p * p)
         out[j] = np.trace(p) ** 2 / denom if denom > 0 else np.nan
     return out
@@ -437,6 +507,7 @@ def sandwich(
     cov_type: CovType = "HC1",
     clusters: ClusterArg = None,
     cluster_names: str | Sequence[str] | None = None,
+    absorbed: np.ndarray | None = None,
 ) -> Covariance:
     """Return the sandwich covariance of OLS/WLS coefficients.
 
@@ -464,6 +535,14 @@ def sandwich(
         multiway clustering (Cameron, Gelbach and Miller 2011).
     cluster_names : str or sequence of str, optional
         Names of the cluster dimensions, for :attr:`Covariance.note`.
+    absorbed : ndarray, shape (n, p), optional
+        CR2 only, for a regression whose fixed effects were absorbed (``X`` and ``resid``
+        within-transformed): the dummies of the absorbed effects that are *not* nested
+        in the clusters, residualised on those that are (e.g. period dummies demeaned
+        within unit, clustering by unit). The CR2 adjustment and the Satterthwaite df
+        then use the hat matrix of the augmented design ``[X, absorbed]``, which gives
+        the CR2 of the full dummy regression: the nested effects drop out (Pustejovsky
+        and Tipton 2018, Theorem 2; see the module docstring).
 
     Returns
     -------
@@ -550,13 +629,14 @@ def sandwich(
         X, resid, w = X[keep], resid[keep], w[keep]
     if cov_type == "CR2":
         _check_cr2(len(arrays), w)
+    extra = _absorbed(absorbed, cov_type, n_rows, keep)
     n = X.shape[0]
     if n <= k:
         raise NotEstimableError(
             f"robust standard errors need more observations ({n}) than coefficients ({k})."
         )
     scores = X * (resid if w is None else w * resid)[:, None]
-    fit = _Problem(X, resid, w, bread, scores)
+    fit = _Problem(X, resid, w, bread, scores, extra)
 
     def term(codes: np.ndarray | None, g: int | None) -> np.ndarray:
         return bread @ est.meat(fit, codes, g) @ bread * est.factor(n, k, g)
@@ -573,8 +653,25 @@ def sandwich(
     note = _cluster_note(est.words, est.factor_words, names, gs)
     coef_df = None
     if cov_type == "CR2":
-        coef_df = _satterthwaite(X, _unit_weight_bread(fit), *dims[0], np.eye(k))
+        coef_df = _satterthwaite(X, _unit_weight_bread(fit), *dims[0], np.eye(k), extra,
+                                 fit.cache.get("cr2"))
     return Covariance(_symmetric(vcov), cov_type, n, min(gs), min(gs) - 1, note, coef_df)
+
+
+def _absorbed(
+    absorbed: np.ndarray | None, cov_type: str, n_rows: int, keep: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(Z, (Z'Z)^+)`` of the absorbed effects not nested in the clusters (CR2 only)."""
+    if absorbed is None:
+        return None
+    if cov_type != "CR2":
+        raise SpecError(f"absorbed= is used by cov_type='CR2' only, not {cov_type!r}.")
+    z = np.asarray(absorbed, dtype=float)
+    if z.ndim != 2 or z.shape[0] != n_rows:
+        raise DataError(f"absorbed must be an ({n_rows}, p) array, got shape {z.shape}.")
+    if keep is not None:
+        z = z[keep]
+    return z, np.linalg.pinv(z.T @ z, rcond=1e-10, hermitian=True)
 
 
 def _check_cr2(n_dims: int, w: np.ndarray | None) -> None:
@@ -597,6 +694,7 @@ def satterthwaite_df(
     clusters: np.ndarray,
     contrast: np.ndarray,
     weights: np.ndarray | None = None,
+    absorbed: np.ndarray | None = None,
 ) -> float | np.ndarray:
     """Return the Satterthwaite degrees of freedom of a CR2 ``t`` test of ``c'b``.
 
@@ -626,6 +724,10 @@ def satterthwaite_df(
     weights : ndarray, shape (n,), optional
         Constant positive weights (rows of weight 0 are dropped); non-constant weights
         raise SpecError (see the module docstring).
+    absorbed : ndarray, shape (n, p), optional
+        For a regression with absorbed fixed effects (``X`` within-transformed), the
+        dummies of the effects not nested in the clusters, as for :func:`sandwich`: the df
+        are then those of the full dummy regression's CR2.
 
     Returns
     -------
@@ -671,7 +773,8 @@ def satterthwaite_df(
         raise SpecError("satterthwaite_df needs clusters (one label per row).")
     codes, g = _codes(arrays[0], n, keep)
     _check_clusters([g], ["cluster"])
-    out = _satterthwaite(X, gram_inverse(X, None), codes, g, c)
+    extra = _absorbed(absorbed, "CR2", n, keep)
+    out = _satterthwaite(X, gram_inverse(X, None), codes, g, c, extra)
     return float(out[0]) if single else out
 
 

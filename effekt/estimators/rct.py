@@ -32,7 +32,7 @@ variance estimation and hypothesis testing in fixed effects models. *Journal of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -55,6 +55,8 @@ from effekt.errors import DataError, NotEstimableError, SpecError
 from effekt.estimators._linalg import wls
 from effekt.estimators.covariance import sandwich
 from effekt.estimators.matching.propensity import covariate_design, treatment_indicator
+from effekt.estimators.randomization import RandomizationResult, Refit
+from effekt.estimators.randomization_designs import randomization_rct
 from effekt.plotting import coefficient_plot
 from effekt.results import EffectResults, effect_frame, figure_of, format_table
 
@@ -124,6 +126,7 @@ class RCTResult(EffectResults):
     n_clusters: int | None
     estimand: str
     level: float
+    _refit: Refit | None = field(default=None, repr=False)  # the call, for re-estimation
 
     label_columns = ("estimator",)
 
@@ -148,6 +151,49 @@ class RCTResult(EffectResults):
         cov = np.full((var.size, var.size), np.nan)
         np.fill_diagonal(cov, var)
         return cov
+
+    def randomization_test(
+        self, estimator: str = "difference_in_means", n_perm: int = 10_000,
+        seed: int | np.random.Generator | None = None, level: float | None = None,
+    ) -> RandomizationResult:
+        """Randomization inference: re-assign treatment across clusters, re-estimate.
+
+        Fisher's randomization test of the sharp null of no effect for any unit: the
+        treatment is re-assigned across the randomisation clusters (``cluster=``; without
+        it each row is its own cluster), keeping the number treated, and ``estimator``
+        (``"difference_in_means"`` or ``"lin_ancova"``) re-estimated. The two-sided
+        p-value is the share of assignments, the observed one included, with
+        ``|estimate*| >= |estimate|`` (ties within a relative 1e-12); all assignments are
+        enumerated (exact, seed-free) when there are at most ``n_perm``, otherwise
+        ``n_perm`` are drawn and ``p = (1 + hits) / (1 + n_perm)``. The interval holds
+        the constant additive effects the test does not reject (Rosenbaum 2002, sec.
+        2.6). See :mod:`effekt.estimators.randomization`.
+
+        Parameters
+        ----------
+        estimator : {"difference_in_means", "lin_ancova"}
+            The estimate tested.
+        n_perm : int, default 10000
+            Assignments to draw (or the most to enumerate).
+        seed : int or numpy.random.Generator, optional
+            Seed of the draws.
+        level : float, optional
+            Confidence level of the interval; default the result's ``level``.
+
+        Returns
+        -------
+        RandomizationResult
+
+        Examples
+        --------
+        >>> from effekt.synthetic.examples import cross_section
+        >>> r = rct(cross_section(n=12, effect=3.0, randomised=True), "y", "t")
+        >>> ri = r.randomization_test()
+        >>> ri.n_assignments, ri.enumerated
+        (924, True)
+        """
+        return randomization_rct(self, self._refit, estimator=estimator, n_perm=n_perm,
+                                 seed=seed, level=self.level if level is None else level)
 
     def summary(self) -> str:
         """Deterministic text summary."""
@@ -302,4 +348,6 @@ def rct(
         n_clusters=n_clusters,
         estimand="average treatment effect (ATE) in the experimental sample",
         level=level,
+        _refit=Refit(rct, df, dict(outcome=outcome, treatment=treatment, covariates=covariates,
+                                   cluster=cluster, se=se, level=level)),
     )

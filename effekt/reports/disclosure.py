@@ -465,8 +465,8 @@ WARNING_KINDS: tuple[WarningKind, ...] = (
                 {"function": "word", "n_cohorts": "number"}),
     WarningKind("few_clusters",
                 re.compile(r"Standard errors rest on fewer than 30 clusters; the study uses "
-                           r"(?P<method>cr1|cr2|influence_cluster|multiplier_bootstrap|cluster_pairs) "
-                           r"inference"),
+                           r"(?P<method>cr1|cr2|influence_cluster|multiplier_bootstrap|"
+                           r"cluster_pairs) inference"),
                 "Standard errors rest on fewer than 30 clusters; the study uses $method "
                 "inference.", {"method": "word"}),
 )

@@ -199,8 +199,12 @@ class _Report(Words):
     def pretrend(self) -> str:
         pt = self.res.get("pretrend_test")
         if pt:
-            return self.t("pretrend_text", statistic=self.f.number(pt["statistic"], 2),
-                          df=self.f.integer(pt["df"]), p_value=self.f.p_value(pt["p_value"]))
+            boot = pt.get("method") == "bootstrap"
+            extra = {"n_boot": self.f.integer(pt["n_boot"])} if boot else {}
+            return self.t("pretrend_text_bootstrap" if boot else "pretrend_text",
+                          statistic=self.f.number(pt["statistic"], 2),
+                          df=self.f.integer(pt["df"]), p_value=self.f.p_value(pt["p_value"]),
+                          **extra)
         if "pretrend_test" in self._withheld():
             return self.t("pretrend_withheld")
         return self.t("pretrend_none")

@@ -143,6 +143,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pretrend": "Test av parallelle trender før oppstart",
         "pretrend_text": "Wald-test av at alle effekter før oppstart er null: "
                          "W = $statistic, frihetsgrader $df, $p_value.",
+        "pretrend_text_bootstrap": "Wald-test av at alle effekter før oppstart er null: "
+                                   "W = $statistic ($df effekter), $p_value. P-verdien er "
+                                   "fra en wild bootstrap per klynge ($n_boot trekninger), "
+                                   "fordi kjikvadrat-fordelingen forkaster altfor ofte med "
+                                   "få klynger.",
         "pretrend_none": "Testen kunne ikke beregnes (ingen perioder før oppstart å teste).",
         "pretrend_withheld": "Testen vises ikke: den regnes ut fra anslag før oppstart som er "
                              "skjult av personvernhensyn.",
@@ -370,6 +375,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pretrend": "Pre-trend test",
         "pretrend_text": "Wald test that all effects before the start are zero: "
                          "W = $statistic, df $df, $p_value.",
+        "pretrend_text_bootstrap": "Wald test that all effects before the start are zero: "
+                                   "W = $statistic ($df effects), $p_value. The p-value is "
+                                   "from a wild bootstrap by cluster ($n_boot draws), because "
+                                   "the chi-squared law rejects far too often with few "
+                                   "clusters.",
         "pretrend_none": "The test could not be computed (no pre-start periods to test).",
         "pretrend_withheld": "The test is not shown: it is computed from pre-start estimates "
                              "that are hidden for privacy.",

@@ -137,13 +137,25 @@ def _event_vcov(ev: pd.DataFrame, vcov: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(corr * np.outer(se, se), index=t, columns=t)
 
 
-def _wald(est: np.ndarray, vcov: np.ndarray) -> dict[str, float] | None:
-    """Run the estimators' Wald test of ``est = 0``; None when it cannot be computed."""
+def _wald(est: np.ndarray, vcov: np.ndarray, n_clusters: int) -> dict[str, Any] | None:
+    """Run the Wald test of ``est = 0`` with ``n_clusters`` clusters; None when not computable.
+
+    The p-value is Hotelling's: ``F = (G - q) / (q (G - 1)) W`` on ``(q, G - q)`` degrees
+    of freedom, the small-sample law of a Wald statistic whose covariance is estimated from
+    ``G`` clusters (Cameron & Miller 2015, sec. VII; with ``q = 1`` it is the square of
+    the t test on ``G - 1`` df); with ``q >= G`` it cannot be computed.
+    """
     try:
         stat, df = wald_test(est, vcov)
     except NotEstimableError:
         return None
-    return {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+    if df >= n_clusters:
+        return None
+    f = (n_clusters - df) / (df * (n_clusters - 1)) * stat
+    return {"statistic": stat, "df": df, "p_value": float(stats.f.sf(f, df, n_clusters - df)),
+            "method": "hotelling_f", "critical_value": float(
+                stats.f.isf(0.05, df, n_clusters - df) * df * (n_clusters - 1)
+                / (n_clusters - df)), "n_boot": 0}
 
 
 def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
@@ -181,8 +193,13 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
                        "ci_lower": frame["ci_lower"], "ci_upper": frame["ci_upper"]})
     ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
     try:
-        pt = gt.pretrend_test()
-        pretrend = {"statistic": pt.statistic, "df": pt.df, "p_value": pt.p_value}
+        # with fewer than 50 clusters a studentised wild bootstrap of W by cluster: the
+        # chi-squared law over-rejects there (issue 12: 59.5 % of 200 null replications of
+        # the samhandling design, against 4.0 %)
+        pt = gt.pretrend_test(seed=seed)
+        pretrend = {"statistic": pt.statistic, "df": pt.df, "p_value": pt.p_value,
+                    "method": pt.method, "critical_value": pt.critical_value,
+                    "n_boot": pt.n_boot}
     except NotEstimableError:
         pretrend = None
     lo, hi = agg.overall_ci
@@ -242,7 +259,7 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
         _warn_few_clusters("influence_cluster")
     lo, hi = map(float, confidence_interval(est, se, r.level, df=r.df))
     pre = r.event_time < -1
-    pretrend = _wald(r.estimate[pre], r.covariance[np.ix_(pre, pre)])
+    pretrend = _wald(r.estimate[pre], r.covariance[np.ix_(pre, pre)], int(r.n_clusters))
     bal = r.balance()
     bal["n_treated"] = bal["cohort"].map(f["matched"]).astype(int)
     bal = bal[["cohort", "covariate", "smd_before", "smd_after", "n_treated"]]
@@ -399,25 +416,15 @@ def _rct(panel, unit, y, covs, opts, seed, window) -> Estimate:
     )
 
 
-def _mean_and_se(estimates: pd.Series, vcov: pd.DataFrame) -> tuple[float, float]:
-    """Return the mean of ``estimates`` and its standard error ``sqrt(a' V a)``, ``a = 1/k``.
-
-    ``estimates`` and ``vcov`` are labelled alike (event times); the covariance block is
-    taken by label, so its order need not be that of ``estimates``.
-    """
-    labels = list(estimates.index)
-    a = np.full(len(labels), 1.0 / len(labels))
-    v = vcov.loc[labels, labels].to_numpy(dtype=float)
-    return float(estimates.mean()), float(np.sqrt(a @ v @ a))
-
-
 def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
     d = panel[panel[y].notna()]
     lo_e, hi_e = window if window else (None, None)
+    n_cl = _n_clusters(d, opts) or int(d[unit].nunique())
+    se_type = _se_choice(opts, n_cl, opts.get("cluster") or unit)
     # its EffektWarning on staggered adoption goes to the caller (the study's warning log)
     r = event_study(d, y, unit, "period", "cohort",
                     leads=None if lo_e is None else -lo_e, lags=hi_e,
-                    cluster=opts.get("cluster"))
+                    cluster=opts.get("cluster"), se=se_type)
     f = r.to_frame()
     if "event_time" not in f.columns:  # event times label the rows, or are a column
         f = f.reset_index()
@@ -425,14 +432,14 @@ def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
     ev = f[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]].copy()
     ev["event_time"] = ev["event_time"].astype(int)
     ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
-    post = (ev["event_time"] >= 0).to_numpy()
-    est, se = _mean_and_se(ev.loc[post].set_index("event_time")["estimate"], r.vcov)
-    lo, hi = map(float, confidence_interval(est, se))
+    est, se, dof = r.average()
+    lo, hi = map(float, confidence_interval(est, se, df=dof))
     n_t = int(d.loc[d["cohort"] > 0, unit].nunique())
     return Estimate(
         outcome=y, design="twfe_event_study",
         estimand="mean of the TWFE event-study coefficients over event times >= 0 (SE from "
-                 "their joint cluster-robust covariance)",
+                 "their joint cluster-robust covariance)", df=dof, inference=r.inference,
+        inference_method=se_type.lower(),
         estimate=est, std_error=se, ci_lower=lo, ci_upper=hi, n_treated=n_t,
         n_control=int(d.loc[d["cohort"] == 0, unit].nunique()),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True),

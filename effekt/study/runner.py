@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import effekt
 from effekt._io import check_output_folder, output_folder
@@ -419,7 +420,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     }
     results["assessment"] = assess(
         results, n_clusters=first.n_clusters, requested=spec["robustness"],
-        pretest_power=None if pretrend is None else _pretest_power(first))
+        pretest_power=None if pretrend is None else _pretest_power(first, pretrend))
     disclosure.check_no_identifiers(results, "results")
     main_block = results.pop("main")
     results = _rounded(results)
@@ -427,12 +428,14 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
     return results
 
 
-def _pretest_power(e: Estimate) -> dict[str, float] | None:
+def _pretest_power(e: Estimate, test: dict[str, Any]) -> dict[str, float] | None:
     """Return the pre-test's power against a linear pre-trend, for the main estimate.
 
     The pre-period event-time estimates of the event study (the reference period −1
     aside) and their covariance; a staggered design's pre-period estimates compare
-    consecutive periods (a varying base period).
+    consecutive periods (a varying base period). A pre-test with a critical value above
+    the chi-squared one (``test``: the bootstrap, Hotelling's F) raises the bar in the
+    same ratio (:func:`pretrend_power`, ``critical_scale``).
     """
     if e.event_vcov is None or not len(e.event):
         return None
@@ -440,7 +443,10 @@ def _pretest_power(e: Estimate) -> dict[str, float] | None:
     varying = e.design == "staggered_did"
     pre = ev[ev.index < (0 if varying else -1)]
     post = [int(t) for t in ev.index if t >= 0]
-    return pretrend_power(pre, e.event_vcov, post, varying_base=varying)
+    crit = test.get("critical_value")
+    scale = (float(crit) / float(stats.chi2.isf(0.05, test["df"]))
+             if crit is not None and math.isfinite(crit) else 1.0)
+    return pretrend_power(pre, e.event_vcov, post, varying_base=varying, critical_scale=scale)
 
 
 def _relative(folder: Path, spec: Path) -> str:

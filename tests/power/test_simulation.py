@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import inspect
 import math
 import warnings
 
@@ -15,7 +14,6 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
-from effekt.estimators import DiDResult, twfe
 from effekt.power import (
     PlaceboDesign,
     PowerCurve,
@@ -316,11 +314,6 @@ def test_inference_function_can_recompute_the_test():
     assert strict.mean_estimate == default.mean_estimate
 
 
-def _has_wild_bootstrap():
-    return hasattr(DiDResult, "wild_bootstrap")
-
-
-@pytest.mark.skipif(not _has_wild_bootstrap(), reason="DiDResult.wild_bootstrap not there")
 def test_wild_cluster_bootstrap_as_inference():
     design = SyntheticDesign(n_clusters=10, cluster_size=4, periods=2, waves=[2], icc=0.1)
 
@@ -334,8 +327,6 @@ def test_wild_cluster_bootstrap_as_inference():
     assert "p-value from wild" in a.inference
 
 
-@pytest.mark.skipif("se" not in inspect.signature(twfe).parameters,
-                    reason="twfe takes no se= yet")
 def test_twfe_cr2_is_passed_through():
     design = SyntheticDesign(n_clusters=10, cluster_size=4, periods=2, waves=[2], icc=0.1)
     cr1 = simulate_power(design, effect=1.0, estimator="twfe", n_sims=10, seed=1)

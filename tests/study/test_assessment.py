@@ -194,11 +194,20 @@ def scenarios(tmp_path_factory):
     return out
 
 
-def test_nonparallel_scenario_is_below_high_with_the_pretrend_reason(scenarios):
+def test_nonparallel_scenario_is_below_high_with_a_pretrend_reason(scenarios):
+    """With 30 schools the pre-test of the right size (the studentised bootstrap, issue 12)
+    rarely sees the scenario's small drift (10 % of 200 replications); the assessment must
+    then say that the pre-test could miss a trend as large as the effect it could detect,
+    rather than report parallel trends as shown."""
     a = scenarios["nonparallel"]["assessment"]
     assert a["level"] != "high"
-    pre = {x["check"]: x for x in a["reasons"]}["pretrend"]
-    assert pre["passed"] is False and pre["values"]["p_value"] < 0.05
+    assert scenarios["nonparallel"]["pretrend_test"]["method"] == "bootstrap"
+    r = {x["check"]: x for x in a["reasons"]}
+    rejected = r["pretrend"]["passed"] is False and r["pretrend"]["values"]["p_value"] < 0.05
+    underpowered = (r["pretrend_power"]["passed"] is False
+                    and r["pretrend_power"]["values"]["detectable_bias"]
+                    > r["pretrend_power"]["values"]["mde"])
+    assert rejected or underpowered
 
 
 def test_null_scenario_states_what_it_could_detect(scenarios):

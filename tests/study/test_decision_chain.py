@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from effekt.study import compute
 from effekt.study.spec import load_spec
@@ -115,9 +116,15 @@ def test_the_assessment_uses_the_studys_own_evidence(shipped):
     # a one-df pre-test that passes is weak evidence (Roth 2022)
     assert reasons["pretrend"]["passed"] is True
     assert reasons["pretrend_power"]["passed"] is False
-    # samhandling's pre-trend test rejects: low, with the pre-trend reason
+    # samhandling's pre-test is the studentised bootstrap of W by its 30 schools (the
+    # chi-squared law over-rejects there, issue 12); its p-value sits near 0.05 (0.037 with
+    # the study's seed, 0.042 with 9,999 draws), so pin only what does not hinge on it: the
+    # pre-trend evidence keeps trust below high, by a rejection or by a pre-test too weak
+    # to rule out a bias as large as the MDE
     s = {x["check"]: x for x in sam["assessment"]["reasons"]}
-    assert sam["assessment"]["level"] == "low" and s["pretrend"]["passed"] is False
+    assert sam["pretrend_test"]["method"] == "bootstrap"
+    assert sam["assessment"]["level"] != "high"
+    assert s["pretrend"]["passed"] is False or s["pretrend_power"]["passed"] is False
     for r in (holf, sam):
         failed = [x for x in r["assessment"]["reasons"] if x["passed"] is False]
         assert failed and r["assessment"]["level"] != "high"
@@ -127,5 +134,9 @@ def test_every_estimate_carries_its_minimum_detectable_effect(shipped):
     for r in shipped.values():
         for o in r["outcomes"]:
             assert o["mde"]["method"] == "analytic" and o["mde"]["power"] == 0.8
-            assert o["mde"]["value"] == pytest.approx(2.8016 * o["std_error"], rel=2e-3,
+            # (t_0.975 + t_0.80) * SE on the estimate's own df; normal quantiles without
+            dof = o["mde"]["df"]
+            multiplier = (2.8016 if dof is None else
+                          stats.t.ppf(0.975, dof) + stats.t.ppf(0.8, dof))
+            assert o["mde"]["value"] == pytest.approx(multiplier * o["std_error"], rel=2e-3,
                                                       abs=3 * 10 ** -o["decimals"])

@@ -33,6 +33,7 @@ from effekt.estimators.did.aggregation import Aggregation
 from effekt.estimators.did.drdid import did_panel, did_panel_means, did_rc
 from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeResult, PretrendTest
 from effekt.estimators.inference import InfluenceBasis
+from effekt.estimators.randomization import Refit
 
 __all__ = [
     "AggregateResult",
@@ -258,7 +259,10 @@ def att_gt(
         Column to cluster on (beyond the unit; constant within unit in a panel). Analytic SEs
         then sum influence functions within cluster, ``sum_c (sum_i psi_i)^2 / n^2``; the
         bootstrap draws one weight per cluster. (R clusters only in the bootstrap, on cluster
-        means; both agree when clusters have equal size.)
+        means; both agree when clusters have equal size.) With fewer than 12 clusters the
+        bootstrap's default weights are Webb's six-point ones, and the pre-trend test's
+        default is the wild bootstrap of the Wald statistic with fewer than 50 (see
+        :meth:`GroupTimeResult.bootstrap`, :meth:`GroupTimeResult.pretrend_test`).
     weights : str, optional
         Sampling weights, non-negative and constant within unit.
 
@@ -398,7 +402,7 @@ def att_gt(
     dmat = np.zeros((n_obs, len(glist)))
     dmat[np.flatnonzero(in_g), np.searchsorted(glist, obs_g[in_g])] = obs_w[in_g]
     pg = dmat.sum(axis=0) / n_obs
-    basis = InfluenceBasis(inf=inf, dmat=dmat, cluster=obs_c)
+    basis = InfluenceBasis(inf=inf, dmat=dmat, cluster=obs_c, weight=obs_w)
     settings = dict(outcome=outcome, method=method, control=control, base_period=base_period,
                     anticipation=anticipation, panel=panel, covariates=tuple(covs),
                     cluster=cluster, weights=weights)
@@ -408,6 +412,11 @@ def att_gt(
         reference=np.array([c[3] for c in cells], dtype=bool), basis=basis, pg=pg,
         cell_group_index=gidx, periods=periods, gram=basis.gram(), settings=settings,
         notes=tuple(d["notes"]),
+        _refit=Refit(att_gt, df, dict(
+            outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates,
+            control=control, method=method, anticipation=anticipation,
+            base_period=base_period, panel=panel, allow_unbalanced=allow_unbalanced,
+            cluster=cluster, weights=weights)),
     )
 
 
