@@ -236,9 +236,23 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
         match_opts["distance"] = "logit"
     if opts.get("caliper") is not None:
         match_opts["caliper"] = float(opts["caliper"])
-    r = matched_did(d, y, unit, "period", "cohort", covs or None, pre_periods=pre_periods,
-                    match_outcome=opts.get("match_outcome", "levels"),
-                    window=tuple(window) if window else None, **match_opts)
+    def fit(se: str):
+        return matched_did(d, y, unit, "period", "cohort", covs or None,
+                           pre_periods=pre_periods,
+                           match_outcome=opts.get("match_outcome", "levels"),
+                           window=tuple(window) if window else None, se=se, **match_opts)
+
+    # the clusters (matched pairs) are known once matched: below 30 the CR2 of the pooled
+    # long differences where the weights allow it (the same matching, so the same sample)
+    r = fit("CR2" if opts.get("se") == "CR2" else "CR1")
+    se_type = r.se_type
+    if _few_clusters(int(r.n_clusters), r.cluster):
+        if opts.get("se", "auto") in (None, "auto"):
+            try:
+                r, se_type = fit("CR2"), "CR2"
+            except SpecError:
+                pass
+        _warn_few_clusters("cr2" if se_type == "CR2" else "influence_cluster")
     f = r.flow
     total = f.loc["total"]
     flow += [("treated", int(total["treated"])), ("treated_matched", int(total["matched"])),
@@ -255,9 +269,8 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
     m = stacks["matched"].to_numpy(dtype=int)
     ev["n_treated"] = [int(m[(g + e >= lo_p) & (g + e <= hi_p)].sum()) for e in ev["event_time"]]
     est, se = r.average()
-    if _few_clusters(int(r.n_clusters), r.cluster):
-        _warn_few_clusters("influence_cluster")
-    lo, hi = map(float, confidence_interval(est, se, r.level, df=r.df))
+    dof = r.average_df()
+    lo, hi = map(float, confidence_interval(est, se, r.level, df=dof))
     pre = r.event_time < -1
     pretrend = _wald(r.estimate[pre], r.covariance[np.ix_(pre, pre)], int(r.n_clusters))
     bal = r.balance()
@@ -269,8 +282,8 @@ def _matched(panel, unit, y, covs, opts, seed, window) -> Estimate:
         n_treated=int(total["matched"]), n_control=int(total["controls_used"]),
         event=ev[_EVENT_COLUMNS].reset_index(drop=True), flow=tuple(flow), pretrend=pretrend,
         balance=bal, outcome_sd=_outcome_sd(d, y), event_vcov=_event_vcov(ev, r.vcov),
-        n_clusters=int(r.n_clusters), df=float(r.df), inference=r.inference,
-        inference_method="influence_cluster",
+        n_clusters=int(r.n_clusters), df=dof, inference=r.inference,
+        inference_method="cr2" if se_type == "CR2" else "influence_cluster",
     )
 
 
@@ -432,7 +445,8 @@ def _twfe(panel, unit, y, covs, opts, seed, window) -> Estimate:
     ev = f[["event_time", "estimate", "std_error", "ci_lower", "ci_upper"]].copy()
     ev["event_time"] = ev["event_time"].astype(int)
     ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
-    est, se, dof = r.average()
+    est, se = r.average()
+    dof = r.average_df()
     lo, hi = map(float, confidence_interval(est, se, df=dof))
     n_t = int(d.loc[d["cohort"] > 0, unit].nunique())
     return Estimate(

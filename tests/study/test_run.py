@@ -133,10 +133,11 @@ def test_holf_end_to_end_and_reproducible(holf):
     assert results["main"]["outcome"] == "social_assistance_months"
     assert results["balance"] and results["budget"]
     # HOLF's matched pairs are fewer than 30 clusters: the only warning, once per outcome,
-    # says so and names the small-sample inference the study used instead (issue 12)
+    # says so and names the small-sample inference the study used instead (issue 12): the
+    # CR2 of the pooled long differences with Satterthwaite df
     assert {w["category"] for w in results["warnings"]} == {"few_clusters"}
-    assert {w["fields"]["method"] for w in results["warnings"]} == {"influence_cluster"}
-    assert results["main"]["inference"] == "influence_cluster"
+    assert {w["fields"]["method"] for w in results["warnings"]} == {"cr2"}
+    assert results["main"]["inference"] == "cr2"
     html = (holf / "a" / "report.html").read_text()
     assert "class='warnings'" in html and "fewer than 30 clusters" not in html
     assert "færre enn 30 klynger" in html

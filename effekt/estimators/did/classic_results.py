@@ -459,25 +459,43 @@ class EventStudyResult(_ClusteredRegression):
     def _vcov_matrix(self) -> np.ndarray:
         return self.covariance
 
-    def average(self, event_times: Sequence[int] | None = None) -> tuple[float, float, float]:
-        """Return ``(estimate, std_error, df)`` of the mean coefficient over ``event_times``.
+    def average(self, event_times: Sequence[int] | None = None) -> tuple[float, float]:
+        """Return ``(estimate, std_error)`` of the mean coefficient over ``event_times``.
 
         Default: every estimated event time ``>= 0``. The standard error is
-        ``sqrt(a'Va)`` under the joint covariance, ``a`` the averaging weights; ``df`` is
-        ``n_clusters - 1`` under CR1, and under CR2 the Satterthwaite df of the contrast
-        ``a'b`` itself (:func:`~effekt.estimators.covariance.satterthwaite_df`, with the
-        absorbed effects as in the fit), not of any one coefficient.
+        ``sqrt(a'Va)`` under the joint covariance, ``a`` the averaging weights; refer it to
+        t with :meth:`average_df` degrees of freedom.
 
         Examples
         --------
         >>> from effekt.estimators import event_study
         >>> from effekt.synthetic.examples import staggered_panel
         >>> df = staggered_panel(n_units=30, periods=6, cohorts=(4,), effect=1.0)
-        >>> est, se, dof = event_study(df, outcome="y", unit="id", time="t", cohort="g",
-        ...                            se="CR2").average()
-        >>> bool(dof < 29), bool(abs(est - 1.0) < 4 * se)
+        >>> res = event_study(df, outcome="y", unit="id", time="t", cohort="g", se="CR2")
+        >>> est, se = res.average()
+        >>> bool(res.average_df() < 29), bool(abs(est - 1.0) < 4 * se)
         (True, True)
         """
+        a, estimated = self._averaging(event_times)
+        est = float(a @ np.asarray(self.estimate)[estimated])
+        v = np.asarray(self.covariance)[np.ix_(estimated, estimated)]
+        return est, float(np.sqrt(max(a @ v @ a, 0.0)))
+
+    def average_df(self, event_times: Sequence[int] | None = None) -> float:
+        """Return the degrees of freedom of the t test of :meth:`average`.
+
+        ``n_clusters - 1`` under CR1; under CR2 the Satterthwaite df of the contrast
+        ``a'b`` itself (:func:`~effekt.estimators.covariance.satterthwaite_df`, with the
+        absorbed effects as in the fit), not that of any one coefficient.
+        """
+        a, _ = self._averaging(event_times)
+        if np.ndim(self.df) == 0:
+            return float(self.df)
+        data = self._wild_data
+        return float(satterthwaite_df(data.X, data.clusters, a, absorbed=data.absorbed))
+
+    def _averaging(self, event_times: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        """Return the averaging weights over the estimated event times, and which those are."""
         times = np.asarray(self.event_time)
         estimated = times != self.reference
         wanted = (times[estimated & (times >= 0)] if event_times is None
@@ -486,15 +504,7 @@ class EventStudyResult(_ClusteredRegression):
         if missing or wanted.size == 0:
             raise SpecError(f"event_times {missing or wanted.tolist()} are not estimated; "
                             f"available: {times[estimated].tolist()}.")
-        a = np.isin(times, wanted)[estimated] / np.unique(wanted).size
-        est = float(a @ np.asarray(self.estimate)[estimated])
-        v = np.asarray(self.covariance)[np.ix_(estimated, estimated)]
-        se = float(np.sqrt(max(a @ v @ a, 0.0)))
-        if np.ndim(self.df) == 0:
-            return est, se, float(self.df)
-        data = self._wild_data
-        return est, se, float(satterthwaite_df(data.X, data.clusters, a,
-                                               absorbed=data.absorbed))
+        return np.isin(times, wanted)[estimated] / np.unique(wanted).size, estimated
 
     def randomization_test(
         self, event_time: int | None = None, n_perm: int = 10_000,

@@ -68,7 +68,7 @@ from effekt._checks import (
     check_varies,
 )
 from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
-from effekt.estimators.covariance import influence_vcov
+from effekt.estimators.covariance import influence_vcov, sandwich, satterthwaite_df
 from effekt.estimators.did.matched_results import MatchedDiDResult
 from effekt.estimators.matching.match import match
 
@@ -140,6 +140,7 @@ def matched_did(
     window: tuple[int, int] | None = None,
     cluster: str | None = None,
     level: float = 0.95,
+    se: Literal["CR1", "CR2"] = "CR1",
     **match_options: Any,
 ) -> MatchedDiDResult:
     """Stacked matched difference-in-differences event study (see the module notes).
@@ -169,6 +170,15 @@ def matched_did(
         (subclass) within its stack; required when matching with replacement.
     level : float
         Confidence level of the intervals.
+    se : {"CR1", "CR2"}
+        ``"CR1"`` (default): the influence-function covariance with ``G/(G-1)``, t on
+        ``G - 1`` df. ``"CR2"``: the bias-reduced CR2 (Bell and McCaffrey 2002) of the
+        pooled regression of the long differences, ``dy ~ 0 + (e, s) + (e, s):treated``
+        over event times ``e`` and stacks ``s``, clustered as the SEs are (its treated
+        coefficients are the stacks' differences of means), with t on the Satterthwaite
+        df of each event-time estimate (Pustejovsky and Tipton 2018): better calibrated
+        with few matched pairs; needs equal matching weights (complete 1:1 or k:1
+        without replacement).
     **match_options
         Passed to :func:`~effekt.estimators.matching.match`; default
         ``method="mahalanobis"``, ``ratio=1``, no replacement.
@@ -205,6 +215,7 @@ def matched_did(
     """
     covs = as_columns("covariates", covariates)
     check_choice("match_outcome", match_outcome, MatchOutcome)
+    check_choice("se", se, Literal["CR1", "CR2"])
     pre_periods = check_positive_int("pre_periods", pre_periods)
     level = check_level(level)
     if window is not None:
@@ -316,8 +327,8 @@ def matched_did(
             "has a single cluster; cluster-robust standard errors need at least 2 clusters "
             "(more matched pairs, or cluster= a column with more groups)."
         )
-    est, vcov, n_clusters, event_times, n_stacks = _event_study(
-        stacked, wide, cl, lo_e, hi_e, times
+    est, vcov, n_clusters, event_times, n_stacks, dof, design = _event_study(
+        stacked, wide, cl, lo_e, hi_e, times, se
     )
     check_standard_error(np.sqrt(np.diag(vcov)), panel[outcome],
                          what=f"matched_did on {outcome!r}", every=True)
@@ -346,14 +357,71 @@ def matched_did(
         match_outcome=match_outcome,
         stacked=stacked,
         level=level,
+        se_type=se,
+        coef_df=dof,
+        _design=design,
     )
 
 
-def _event_study(stacked, wide, cl, lo_e, hi_e, times):
-    """Estimates, joint cluster-robust covariance and counts for event times lo..hi."""
+def _long_differences_design(parts):
+    """Return the pooled regression of the long differences behind each event-time estimate.
+
+    ``parts`` holds, per event time, ``(dy, stack, treated, weight, cluster)`` of its rows.
+    The regression ``dy ~ 0 + (e, s) + (e, s):treated`` (one intercept and one treated
+    coefficient per event time and stack) reproduces each stack's difference of means;
+    the event-time estimate is the treated-share weighted sum of its stacks' treated
+    coefficients, row ``e`` of the returned contrast matrix. Returns ``X, y, clusters,
+    weights, contrasts``.
+    """
+    cols, xs, ys, cs, ws, contrasts = 0, [], [], [], [], []
+    blocks = []
+    for dy, g, d, w, c in parts:
+        stacks = np.unique(g)
+        blocks.append((dy, g, d, w, c, stacks, cols))
+        cols += 2 * stacks.size
+    for dy, g, d, w, c, stacks, start in blocks:
+        x = np.zeros((dy.size, cols))
+        row = np.zeros(cols)
+        n_t = float(d.sum())
+        for j, s in enumerate(stacks):
+            at = g == s
+            x[at, start + 2 * j] = 1.0
+            x[at, start + 2 * j + 1] = d[at]
+            row[start + 2 * j + 1] = d[at].sum() / n_t
+        xs.append(x)
+        ys.append(dy)
+        cs.append(c)
+        ws.append(w)
+        contrasts.append(row)
+    return (np.vstack(xs), np.concatenate(ys), np.concatenate(cs), np.concatenate(ws),
+            np.vstack(contrasts))
+
+
+def _cr2(parts):
+    """CR2 covariance and Satterthwaite df of the event-time estimates (matched pairs)."""
+    X, y, clusters, w, C = _long_differences_design(parts)
+    if np.ptp(w) > 1e-12 * np.max(w):
+        raise SpecError(
+            "se='CR2' needs equal matching weights (complete 1:1 or k:1 matching without "
+            "replacement): with unequal weights the CR2 adjustment is not defined here "
+            "(see effekt.estimators.covariance); use se='CR1'."
+        )
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    cov = sandwich(X, y - X @ coef, cov_type="CR2", clusters=clusters,
+                   cluster_names="matched pair")
+    dof = satterthwaite_df(X, clusters, C)
+    return C @ cov.vcov @ C.T, np.atleast_1d(dof), (X, clusters, C)
+
+
+def _event_study(stacked, wide, cl, lo_e, hi_e, times, se="CR1"):
+    """Estimates, joint cluster-robust covariance and counts for event times lo..hi.
+
+    With ``se="CR2"`` also the Satterthwaite df of each estimate and the pooled design
+    (``X``, clusters, contrasts) for the df of averages; else ``None`` for both.
+    """
     n_cl = int(cl.max()) + 1
     tmin, tmax = int(times.min()), int(times.max())
-    ev, est, psi_cols, n_stacks = [], [], [], []
+    ev, est, psi_cols, n_stacks, parts = [], [], [], [], []
     g_all = stacked["stack"].to_numpy()
     y_all = wide.loc[stacked["unit"]].to_numpy(dtype=float)
     col = {int(t): k for k, t in enumerate(wide.columns)}
@@ -390,11 +458,15 @@ def _event_study(stacked, wide, cl, lo_e, hi_e, times):
         est.append(total)
         psi_cols.append(summed)
         n_stacks.append(int(np.unique(g).size))
+        parts.append((dy, g, d.astype(float), w, cl[rows]))
     if not psi_cols:
         raise NotEstimableError(
             f"no event time in the window [{lo_e}, {hi_e}] lies inside the panel "
             f"({tmin}-{tmax}) for any cohort; widen the window."
         )
+    if se == "CR2":
+        vcov, dof, design = _cr2(parts)
+        return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks), dof, design
     # each row holds one cluster's summed influence functions: G/(G-1) * sum_g psi_g psi_g'
     vcov = influence_vcov(np.column_stack(psi_cols)).vcov
-    return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks)
+    return np.array(est), vcov, n_cl, np.array(ev), np.array(n_stacks), None, None

@@ -10,9 +10,10 @@ import pandas as pd
 
 from effekt._checks import check_level
 from effekt.errors import SpecError
+from effekt.estimators.covariance import satterthwaite_df
 from effekt.estimators.matching.results import MatchResult
 from effekt.plotting import event_study_plot
-from effekt.results import EffectResults, effect_frame, figure_of, format_table
+from effekt.results import EffectResults, critical_value, effect_frame, figure_of, format_table
 
 __all__ = ["MatchedDiDResult"]
 
@@ -73,6 +74,13 @@ class MatchedDiDResult(EffectResults):
     match_outcome: str
     stacked: pd.DataFrame = field(repr=False)
     level: float = 0.95
+    se_type: str = "CR1"
+    #: with CR2, the Satterthwaite df of each event-time estimate; None under CR1
+    coef_df: np.ndarray | None = field(default=None, repr=False)
+    #: with CR2, the pooled long-difference design (X, clusters, contrasts), for the df of
+    #: averages
+    _design: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False)
 
     label_columns = ("event_time",)
 
@@ -85,9 +93,13 @@ class MatchedDiDResult(EffectResults):
         return np.sqrt(np.diag(self.covariance))
 
     @property
-    def df(self) -> int:
-        """Degrees of freedom of the t reference distribution: ``n_clusters - 1``."""
-        return int(self.n_clusters) - 1
+    def df(self) -> int | np.ndarray:
+        """Degrees of freedom of the t reference distribution.
+
+        ``n_clusters - 1`` under CR1; under CR2 the Satterthwaite df of each event-time
+        estimate (an array in the order of :attr:`event_time`).
+        """
+        return int(self.n_clusters) - 1 if self.coef_df is None else self.coef_df
 
     @property
     def nobs(self) -> int:
@@ -97,13 +109,23 @@ class MatchedDiDResult(EffectResults):
     @property
     def inference(self) -> str:
         """How the standard errors are computed, in words."""
+        if self.coef_df is not None:
+            return (f"bias-reduced cluster-robust CR2 (Bell-McCaffrey) of the pooled "
+                    f"long-difference regression, by {self.cluster} ({self.n_clusters} "
+                    f"clusters); t with Satterthwaite df")
         return (f"cluster-robust from the influence function, G/(G-1), by {self.cluster} "
                 f"({self.n_clusters} clusters); t with {self.df} df")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: event_time, estimate, std_error, ci_lower, ci_upper, p_value, n_stacks."""
+        if self.coef_df is None:
+            return effect_frame({"event_time": self.event_time}, self.estimate,
+                                self.std_error, level=self.level, df=self.df,
+                                extra={"n_stacks": self.n_stacks})
+        crit = np.array([critical_value(self.level, float(d)) for d in self.coef_df])
         return effect_frame({"event_time": self.event_time}, self.estimate, self.std_error,
-                            level=self.level, df=self.df, extra={"n_stacks": self.n_stacks})
+                            level=self.level, df=self.coef_df, crit=crit,
+                            extra={"n_stacks": self.n_stacks, "df": self.coef_df})
 
     def _vcov_matrix(self) -> np.ndarray:
         return self.covariance
@@ -112,9 +134,27 @@ class MatchedDiDResult(EffectResults):
         """Return ``(estimate, std_error)`` of the mean effect over ``event_times``.
 
         Default: all post-treatment event times (``e >= 0``). The standard error uses
-        the joint covariance across event times; refer it to t with :attr:`df` degrees
-        of freedom.
+        the joint covariance across event times; refer it to t with :meth:`average_df`
+        degrees of freedom.
         """
+        a = self._averaging(event_times)
+        return float(a @ self.estimate), float(np.sqrt(a @ self.covariance @ a))
+
+    def average_df(self, event_times: Sequence[int] | None = None) -> float:
+        """Return the degrees of freedom of the t test of :meth:`average`.
+
+        ``n_clusters - 1`` under CR1; under CR2 the Satterthwaite df of the averaging
+        contrast in the pooled long-difference regression
+        (:func:`~effekt.estimators.covariance.satterthwaite_df`).
+        """
+        a = self._averaging(event_times)
+        if self._design is None:
+            return float(self.n_clusters - 1)
+        X, clusters, contrasts = self._design
+        return float(satterthwaite_df(X, clusters, a @ contrasts))
+
+    def _averaging(self, event_times: Sequence[int] | None) -> np.ndarray:
+        """Return the averaging weights over :attr:`event_time`."""
         wanted = (
             self.event_time[self.event_time >= 0] if event_times is None else list(event_times)
         )
@@ -125,8 +165,7 @@ class MatchedDiDResult(EffectResults):
                 f"event_times {missing or list(wanted)} are not estimated; available: "
                 f"{self.event_time.tolist()}."
             )
-        a = pick / pick.sum()
-        return float(a @ self.estimate), float(np.sqrt(a @ self.covariance @ a))
+        return pick / pick.sum()
 
     def balance(self) -> pd.DataFrame:
         """Standardised mean differences before and after matching, by cohort."""

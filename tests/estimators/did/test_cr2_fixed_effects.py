@@ -163,7 +163,8 @@ def test_event_study_average_has_the_satterthwaite_df_of_its_contrast():
 
     df = staggered_panel(n_units=24, periods=6, cohorts=(3, 5), effect=1.0, seed=3)
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g", se="CR2")
-    est, se, dof = res.average()
+    est, se = res.average()
+    dof = res.average_df()
     frame = res.to_frame().set_index("event_time")
     post = frame.index[(frame.index >= 0)]
     assert est == pytest.approx(frame.loc[post, "estimate"].mean(), abs=1e-12)
@@ -177,8 +178,8 @@ def test_event_study_average_has_the_satterthwaite_df_of_its_contrast():
     c = np.zeros(X.shape[1])
     c[[keep.index(k) for k in post]] = 1.0 / len(post)
     assert dof == pytest.approx(satterthwaite_df(X, df["id"].to_numpy(), c), rel=1e-8)
-    one = res.average([0])
-    assert one[2] == pytest.approx(frame.loc[0, "df"], rel=1e-10)
-    assert res.average()[2] != pytest.approx(frame.loc[0, "df"], rel=1e-3)
+    assert res.average([0]) == pytest.approx(tuple(frame.loc[0, ["estimate", "std_error"]]))
+    assert res.average_df([0]) == pytest.approx(frame.loc[0, "df"], rel=1e-10)
+    assert dof != pytest.approx(frame.loc[0, "df"], rel=1e-3)
     cr1 = event_study(df, outcome="y", unit="id", time="t", cohort="g")
-    assert cr1.average()[2] == cr1.n_clusters - 1
+    assert cr1.average_df() == cr1.n_clusters - 1
