@@ -53,6 +53,7 @@ import pandas as pd
 from effekt._checks import check_choice, check_level, check_positive_int, check_rng
 from effekt.errors import NotEstimableError
 from effekt.estimators.covariance import cr1_factor
+from effekt.estimators.inference import multiplier_weights
 
 __all__ = [
     "WildBootstrap",
@@ -165,17 +166,8 @@ def _draws(weights: str, n_clusters: int, n_boot: int, seed: Any) -> tuple[np.nd
         codes = np.arange(2**n_clusters)
         bits = (codes[None, :] >> np.arange(n_clusters)[:, None]) & 1
         return 1.0 - 2.0 * bits, True
-    rng = check_rng(seed)
-    shape = (n_clusters, n_boot)
-    if weights == "rademacher":
-        return 2.0 * rng.integers(0, 2, size=shape) - 1.0, False
-    if weights == "webb":
-        points = np.sqrt(np.array([0.5, 1.0, 1.5]))
-        points = np.concatenate([-points, points])
-        return points[rng.integers(0, 6, size=shape)], False
-    root5 = np.sqrt(5.0)
-    low, high = -(root5 - 1) / 2, (root5 + 1) / 2
-    return np.where(rng.random(shape) < (root5 + 1) / (2 * root5), low, high), False
+    # the same weights as the multiplier bootstrap of att_gt (one definition of each law)
+    return multiplier_weights((n_clusters, n_boot), weights, check_rng(seed)), False
 
 
 def _cluster_sums(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
