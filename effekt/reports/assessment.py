@@ -84,8 +84,9 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
                             "kontrollen er ikke gjort.",
         "why_clusters_pass": "Klynger: $n klynger. Med minst $minimum er standardfeilene "
                              "pålitelige.",
-        "why_clusters_fail": "Klynger: bare $n klynger (færre enn $minimum). Standardfeil og "
-                             "intervaller kan være for små.",
+        "why_clusters_fail": "Klynger: bare $n klynger (færre enn $minimum). Metoden står "
+                             "under «Usikkerhet beregnet med»; med så få klynger kan "
+                             "standardfeil og intervaller likevel være for små.",
         "why_clusters_none": "Klynger: antallet klynger kunne ikke vurderes.",
         "why_sensitivity_pass": "Følsomhet: en uobservert faktor måtte henge sammen med både "
                                 "deltakelse og utfall med et risikoforhold på minst $e for å "
@@ -166,8 +167,9 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
                             "estimated, so the check was not made.",
         "why_clusters_pass": "Clusters: $n clusters. With at least $minimum, the standard "
                              "errors are reliable.",
-        "why_clusters_fail": "Clusters: only $n clusters (fewer than $minimum). The standard "
-                             "errors and intervals may be too small.",
+        "why_clusters_fail": "Clusters: only $n clusters (fewer than $minimum). The method is "
+                             "under \"Uncertainty computed with\"; with so few clusters the "
+                             "standard errors and intervals may still be too small.",
         "why_clusters_none": "Clusters: the number of clusters could not be assessed.",
         "why_sensitivity_pass": "Sensitivity: an unobserved factor would need a risk ratio of "
                                 "at least $e with both participation and the outcome to "
