@@ -39,9 +39,7 @@ def _few_clusters(n_clusters: int, what: str) -> bool:
             f"{'no' if n_clusters < 1 else 'a single'} cluster; cluster-robust inference "
             "needs at least 2 clusters."
         )
-    if n_clusters < FEW_CLUSTERS:
-        return True
-    return False
+    return n_clusters < FEW_CLUSTERS
 
 
 def _warn_few_clusters(method: str) -> None:
