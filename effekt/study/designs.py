@@ -181,7 +181,7 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
         _warn_few_clusters("multiplier_bootstrap")
     gt = att_gt(d, y, unit, "period", "cohort", covariates=covs or None, control=control,
                 method=opts.get("method", "dr"), allow_unbalanced=True,
-                cluster=opts.get("cluster"))
+                unbalanced=opts.get("unbalanced", "pairwise"), cluster=opts.get("cluster"))
     gt = gt.bootstrap(int(opts.get("n_boot", 499)), seed=seed, cband=False)
     lo_e, hi_e = window if window else (None, None)
     agg = gt.aggregate("dynamic", min_e=lo_e, max_e=hi_e)

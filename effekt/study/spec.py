@@ -111,7 +111,8 @@ Beyond = Literal["zero", "last"]
 _WINDOW = ("window", None)
 DESIGN_OPTIONS: dict[str, dict[str, tuple[str, Any]]] = {
     "staggered_did": {"control": ("never|notyet", "never"), "method": ("dr|ipw|reg", "dr"),
-                      "n_boot": ("int", 499), "cluster": ("str", None), "window": _WINDOW},
+                      "n_boot": ("int", 499), "cluster": ("str", None), "window": _WINDOW,
+                      "unbalanced": ("pairwise|rcs", "pairwise")},
     "matched_did": {"pre_periods": ("int", 2), "match_outcome": ("levels|mean_trend|none",
                                                                  "levels"),
                     "method": ("mahalanobis|nearest", "mahalanobis"), "ratio": ("int", 1),

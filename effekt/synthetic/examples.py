@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cross_section", "record_tables", "staggered_panel", "two_period"]
+__all__ = ["attrition_panel", "cross_section", "record_tables", "staggered_panel", "two_period"]
 
 
 def cross_section(
@@ -97,6 +97,49 @@ def staggered_panel(
     df["x"] = np.repeat(rng.normal(size=n_units), periods)
     df["y"] = df["x"] + 0.1 * df["t"] + effect * df["d"] + rng.normal(size=len(df))
     return df
+
+
+def attrition_panel(
+    n_units: int = 3000,
+    periods: int = 8,
+    cohorts: tuple[int, ...] = (4, 6),
+    effect: float = 1.0,
+    seed: int = 0,
+    leave: float = 1.2,
+) -> pd.DataFrame:
+    """Make a staggered panel whose units leave early when their fixed effect is high.
+
+    Each unit has a fixed effect ``alpha`` (mean 1.5 in the treated cohorts, 0 among the
+    never treated, SD 1.5) and is observed from period 1 until it leaves: in each period
+    after the first it leaves with probability ``1 / (1 + exp(2.5 - leave * alpha))``, and
+    never comes back. ``y = alpha + 0.2 t + effect * d + noise``: trends are parallel and
+    the true effect is ``effect`` at every event time, so an estimator that compares
+    *different* units before and after (repeated cross-sections) drifts as the high-alpha
+    units leave, while one that follows each unit's own change does not. Columns: ``id``,
+    ``t``, ``g`` (cohort, 0 never treated), ``d``, ``alpha``, ``y``. ``leave=0`` keeps
+    the panel balanced.
+
+    Examples
+    --------
+    >>> p = attrition_panel(n_units=200, periods=6, cohorts=(3, 5))
+    >>> bool(p.groupby("id").size().lt(6).any()), sorted(p["g"].unique().tolist())
+    (True, [0, 3, 5])
+    """
+    rng = np.random.default_rng(seed)
+    cohort = rng.choice([0, *cohorts], size=n_units)
+    alpha = np.where(cohort > 0, 1.5, 0.0) + 1.5 * rng.normal(size=n_units)
+    p_leave = 1 / (1 + np.exp(2.5 - leave * alpha)) if leave else np.zeros(n_units)
+    # the first period after period 1 in which the unit has left (periods + 1: stays)
+    left = rng.random((n_units, periods - 1)) < p_leave[:, None]
+    last = np.where(left.any(axis=1), left.argmax(axis=1) + 1, periods)
+    df = pd.DataFrame({"id": np.repeat(np.arange(n_units), periods),
+                       "t": np.tile(np.arange(1, periods + 1), n_units),
+                       "g": np.repeat(cohort, periods),
+                       "alpha": np.repeat(alpha, periods)})
+    df = df[df["t"].to_numpy() <= np.repeat(last, periods)].reset_index(drop=True)
+    df["d"] = ((df["g"] > 0) & (df["t"] >= df["g"])).astype(int)
+    df["y"] = df["alpha"] + 0.2 * df["t"] + effect * df["d"] + rng.normal(size=len(df))
+    return df[["id", "t", "g", "d", "alpha", "y"]]
 
 
 def record_tables() -> dict[str, pd.DataFrame]:

@@ -43,12 +43,14 @@ __all__ = [
     "GroupTimeResult",
     "Method",
     "PretrendTest",
+    "Unbalanced",
     "att_gt",
 ]
 
 Control = Literal["never", "notyet"]
 Method = Literal["dr", "ipw", "reg"]
 BasePeriod = Literal["varying", "universal"]
+Unbalanced = Literal["pairwise", "rcs"]
 
 
 def _per_unit_constant(codes: np.ndarray, values: np.ndarray, n: int, what: str, unit_ids):
@@ -220,6 +222,7 @@ def att_gt(
     allow_unbalanced: bool = False,
     cluster: str | None = None,
     weights: str | None = None,
+    unbalanced: Unbalanced = "pairwise",
 ) -> GroupTimeResult:
     """Group-time average treatment effects ATT(g,t) of Callaway & Sant'Anna (2021).
 
@@ -252,9 +255,8 @@ def att_gt(
     panel : bool
         Panel data (True) or repeated cross-sections (False; each row an observation).
     allow_unbalanced : bool
-        Allow an unbalanced panel (estimated with the cross-section estimators on the rows of
-        each cell, influence functions summed within unit). If False an unbalanced panel,
-        including one made so by missing outcomes, is a DataError.
+        Allow an unbalanced panel, estimated as ``unbalanced`` says. If False an unbalanced
+        panel, including one made so by missing outcomes, is a DataError.
     cluster : str, optional
         Column to cluster on (beyond the unit; constant within unit in a panel). Analytic SEs
         then sum influence functions within cluster, ``sum_c (sum_i psi_i)^2 / n^2``; the
@@ -265,6 +267,19 @@ def att_gt(
         :meth:`GroupTimeResult.bootstrap`, :meth:`GroupTimeResult.pretrend_test`).
     weights : str, optional
         Sampling weights, non-negative and constant within unit.
+    unbalanced : {"pairwise", "rcs"}
+        How an unbalanced panel is estimated (a balanced one is unaffected).
+        ``"pairwise"``: each ATT(g,t) from the units observed in both of its periods, as a
+        panel (each unit's own change), with the panel estimators and influence functions
+        over the units of the cell; a change in *who* is observed then does not move the
+        estimate, provided leaving and entering do not depend on the unit's trend. Units
+        observed in few periods contribute to few cells, and a unit missing in a cohort's
+        base period contributes to none of the cells that use it (the trade-off of
+        "chained" DiD, Bellego, Benatia & Dortet-Bernadet 2024). ``"rcs"``: R ``did``'s
+        ``allow_unbalanced_panel = TRUE``: the rows of each cell as repeated cross-sections
+        (influence functions summed within unit), which compares different people before
+        and after and so drifts when the panel's composition changes with the unit's level.
+        In both, aggregations weight cohorts by their shares among all units observed.
 
     Returns
     -------
@@ -292,6 +307,7 @@ def att_gt(
     check_choice("control", control, Control)
     check_choice("method", method, Method)
     check_choice("base_period", base_period, BasePeriod)
+    check_choice("unbalanced", unbalanced, Unbalanced)
     anticipation = check_positive_int("anticipation", anticipation, minimum=0)
     covs = as_columns("covariates", covariates)
     if panel and unit is None:
@@ -300,7 +316,8 @@ def att_gt(
                  allow_unbalanced, cluster, weights)
     periods, glist = d["periods"], d["glist"]
     k = len(covs)
-    by_row = not panel or not d["balanced"]
+    by_row = not panel or (not d["balanced"] and unbalanced == "rcs")
+    pairwise = panel and not d["balanced"] and unbalanced == "pairwise"
     t_code = d["t_code"]
     if by_row:
         n_obs = len(d["y"]) if not panel else d["n_units"]
@@ -353,7 +370,12 @@ def att_gt(
                 w_ctrl = w_ctrl - treat_w[g]
             try:
                 np.subtract(ymat[:, jc], ymat[:, jb], out=dy)
-                att[col] = did_panel_means(dy, treat_w[g], w_ctrl, method, inf[:, col],
+                w_treat = treat_w[g]
+                if pairwise:  # only the units observed in both periods
+                    both = ~np.isnan(dy)
+                    w_treat, w_ctrl = w_treat * both, w_ctrl * both
+                    dy[~both] = 0.0
+                att[col] = did_panel_means(dy, w_treat, w_ctrl, method, inf[:, col],
                                            scratch)
             except NotEstimableError as err:
                 att[col], inf[:, col] = np.nan, 0.0
@@ -378,6 +400,8 @@ def att_gt(
                     inf[rows, col] = psi * n_obs / n1
             else:
                 sel = treat_g | ctrl_g
+                if pairwise:  # only the units observed in both periods
+                    sel &= ~np.isnan(ymat[:, jc]) & ~np.isnan(ymat[:, jb])
                 dd = treat_g[sel]
                 _check_counts(dd, k)
                 x = _design(xmat[min(jc, jb)][sel] if k else None, sel.sum())
@@ -405,7 +429,8 @@ def att_gt(
     basis = InfluenceBasis(inf=inf, dmat=dmat, cluster=obs_c, weight=obs_w)
     settings = dict(outcome=outcome, method=method, control=control, base_period=base_period,
                     anticipation=anticipation, panel=panel, covariates=tuple(covs),
-                    cluster=cluster, weights=weights)
+                    cluster=cluster, weights=weights,
+                    unbalanced=unbalanced if panel and not d["balanced"] else None)
     return GroupTimeResult(
         group=cell_g, time=periods[[c[1] for c in cells]],
         base=periods[[c[2] for c in cells]], att=att,
@@ -416,7 +441,7 @@ def att_gt(
             outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates,
             control=control, method=method, anticipation=anticipation,
             base_period=base_period, panel=panel, allow_unbalanced=allow_unbalanced,
-            cluster=cluster, weights=weights)),
+            cluster=cluster, weights=weights, unbalanced=unbalanced)),
     )
 
 

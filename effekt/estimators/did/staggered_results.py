@@ -44,6 +44,12 @@ __all__ = ["AggregateResult", "GroupTimeResult", "PretrendMethod", "PretrendTest
 _LABEL = {"dynamic": "event_time", "group": "group", "calendar": "period", "simple": None}
 
 
+_UNBALANCED_WORDS = {
+    "pairwise": "; unbalanced panel: each cell from the units observed in both its periods",
+    "rcs": "; unbalanced panel: each cell's rows as repeated cross-sections (R did)",
+}
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class AggregateResult(EffectResults):
     """An aggregation of group-time ATTs (R ``aggte``): per-label estimates and the overall one.
@@ -222,7 +228,8 @@ class GroupTimeResult(EffectResults):
         return (
             f"ATT(g,t): the average effect on {s['outcome']} in period t of first treatment in "
             f"period g, among units first treated in g, against {ctrl} "
-            f"({s['base_period']} base period, anticipation {s['anticipation']})."
+            f"({s['base_period']} base period, anticipation {s['anticipation']})"
+            + _UNBALANCED_WORDS.get(s.get("unbalanced"), "") + "."
         )
 
     @property
