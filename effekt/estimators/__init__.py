@@ -5,7 +5,8 @@ immutable results object with the protocol of :mod:`effekt.results`: ``summary()
 ``to_frame()``, ``vcov``, ``plot()``, ``estimand`` and ``inference`` in words.
 
 Families live in packages — :mod:`effekt.estimators.did` (2×2, TWFE, event study,
-Callaway & Sant'Anna, matched DiD) and :mod:`effekt.estimators.matching` (propensity
+Callaway & Sant'Anna, matched DiD, Sun & Abraham, imputation DiD, the Bacon
+decomposition, HonestDiD) and :mod:`effekt.estimators.matching` (propensity
 scores, matching, weighting, balance, Abadie–Imbens) — beside the shared layers
 :mod:`~effekt.estimators.covariance` (sandwich estimators by name),
 :mod:`~effekt.estimators.inference` (influence functions, bootstrap, Wald tests),
@@ -14,15 +15,19 @@ scores, matching, weighting, balance, Abadie–Imbens) — beside the shared lay
 
 from effekt.estimators.did import (
     AggregateResult,
+    BaconDecomposition,
     DiDResult,
     EventStudyResult,
     GroupTimeResult,
     MatchedDiDResult,
     PretrendTest,
+    SunAbrahamResult,
     att_gt,
+    bacon_decomposition,
     did_2x2,
     event_study,
     matched_did,
+    sun_abraham,
     twfe,
 )
 from effekt.estimators.matching import (
@@ -42,6 +47,7 @@ from effekt.estimators.sensitivity import SensitivityResult, e_value, rosenbaum_
 
 __all__ = [
     "AggregateResult",
+    "BaconDecomposition",
     "BalanceResult",
     "DiDResult",
     "EffectResult",
@@ -52,9 +58,11 @@ __all__ = [
     "PretrendTest",
     "RCTResult",
     "SensitivityResult",
+    "SunAbrahamResult",
     "WeightResult",
     "abadie_imbens",
     "att_gt",
+    "bacon_decomposition",
     "balance",
     "did_2x2",
     "e_value",
@@ -66,6 +74,7 @@ __all__ = [
     "rct",
     "rosenbaum_bounds",
     "sensitivity",
+    "sun_abraham",
     "twfe",
     "weights",
 ]

@@ -28,6 +28,7 @@ from effekt.reports.figures import event_study_png, love_plot_png
 from effekt.reports.formatting import DASH
 from effekt.reports.labels import ESTIMAND_WORDS, humanise, sector_name
 from effekt.reports.texts import TEXTS
+from effekt.reports.trends import trends_view
 from effekt.reports.words import MARK, Quantity, Words, hidden
 
 __all__ = ["MARK", "render_report"]
@@ -430,7 +431,8 @@ class _Report(Words):
                 "what": what, "headline": self.headline(), "assessment": assessment_view(self),
                 "estimates": self.estimates(), "event": self.event_study(),
                 "pretrend": self.pretrend(), "balance": self.balance(), "flow": self.flow(),
-                "robustness": self.robustness(), "budget": self.budget(),
+                "robustness": self.robustness(), "trends": trends_view(self),
+                "budget": self.budget(),
                 "design": self.design(), "limitations": self.limitations(),
                 "secondary_note": self.t("secondary_note", min_cell=self.min_cell)}
 

@@ -23,7 +23,7 @@ from effekt.estimators.inference import wald_test
 from effekt.results import confidence_interval, p_value
 from effekt.study.assessment import MIN_CLUSTERS
 
-__all__ = ["Estimate", "estimate"]
+__all__ = ["Estimate", "cohorts_of", "estimate"]
 
 _EVENT_COLUMNS = ["event_time", "estimate", "std_error", "ci_lower", "ci_upper", "n_treated"]
 
@@ -104,7 +104,8 @@ def _treated_counts(d: pd.DataFrame, unit: str, y: str, event_times) -> np.ndarr
     return np.array([int(t.loc[e == k, unit].nunique()) for k in event_times], dtype=int)
 
 
-def _cohorts(panel: pd.DataFrame, unit: str, anticipation: int) -> pd.DataFrame:
+def cohorts_of(panel: pd.DataFrame, unit: str, anticipation: int) -> pd.DataFrame:
+    """Return a copy of ``panel`` with cohorts moved ``anticipation`` periods earlier."""
     d = panel.copy()
     if anticipation:
         d["cohort"] = np.where(d["cohort"] > 0, d["cohort"] - anticipation, 0)
@@ -511,6 +512,6 @@ def estimate(
     >>> bool(abs(e.estimate - 2) < 4 * e.std_error), "id" in e.event.columns
     (True, False)
     """
-    d = _cohorts(panel, unit, anticipation)
+    d = cohorts_of(panel, unit, anticipation)
     window = options.get("window")
     return _DESIGNS[design](d, unit, outcome, list(covariates), options, seed, window)

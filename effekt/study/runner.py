@@ -37,8 +37,9 @@ from effekt.study import population as pop
 from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
 from effekt.study.budget_view import budget_view
 from effekt.study.cells import secondary_text, study_cells
-from effekt.study.designs import Estimate, estimate
+from effekt.study.designs import Estimate, cohorts_of, estimate
 from effekt.study.spec import Outcome, Study, load_spec
+from effekt.study.trends import bacon_check
 from effekt.study.warning_log import WarningLog
 from effekt.synthetic import generate
 
@@ -282,11 +283,13 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         raise DataError(f"{study.path.name}: population.where leaves no unit in the study "
                         f"({pop.describe(study.where)}).")
 
+    def data_for(outcome: str) -> pd.DataFrame:
+        o = outcome_of.get(outcome)
+        return pop.apply_filters(p, attrs, o.where, unit) if o is not None else p
+
     def run(design: str, outcome: str, options: dict[str, Any],
             covariates: list[str] = covs) -> Estimate:
-        o = outcome_of.get(outcome)
-        data = pop.apply_filters(p, attrs, o.where, unit) if o is not None else p
-        return estimate(data, design, outcome, unit=unit, covariates=covariates,
+        return estimate(data_for(outcome), design, outcome, unit=unit, covariates=covariates,
                         options=options, seed=study.seed, anticipation=study.anticipation)
 
     main: dict[str, Estimate] = {}
@@ -352,6 +355,12 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
                 "n_treated": None, "n_control": None, "decimals": 3, "secondary": None,
                 "not_estimable": failed[check], **what})
 
+    bacon = None  # the TWFE check's decomposition (effekt.study.trends)
+    if rb.alternative_estimator == "twfe_event_study":
+        with log.step("robustness", check="bacon_decomposition", outcome=names[0]):
+            bacon = bacon_check(cohorts_of(data_for(names[0]), unit, study.anticipation),
+                                unit, names[0], min_cell)
+
     first_run = ("outcome", names[0])
     withheld: list[dict[str, str]] = []
     sens = None
@@ -410,6 +419,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         "balance": bal,
         "robustness": robustness,
         "sensitivity": sens,
+        "bacon": bacon,
         "budget": budget,
         "budget_inputs": budget_inputs,
         "disclosure": {"min_cell": min_cell,

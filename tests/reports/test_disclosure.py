@@ -12,6 +12,7 @@ import pytest
 from effekt.errors import EffektError
 from effekt.reports import check_no_identifiers, render_report
 from effekt.reports.assessment import REASON_TEXTS
+from effekt.reports.trends import TREND_TEXTS
 from effekt.reports.disclosure import complementary, count, event_table, exposed
 from effekt.reports.texts import TEXTS, fmt_number
 
@@ -39,6 +40,7 @@ def test_texts_have_the_same_keys_and_numbers_format_by_language():
     assert set(TEXTS["nb"]) == set(TEXTS["en"])
     assert set(REASON_TEXTS["nb"]) == set(REASON_TEXTS["en"])
     assert not set(TEXTS["nb"]) & set(REASON_TEXTS["nb"])
+    assert set(TREND_TEXTS["nb"]) == set(TREND_TEXTS["en"])
     assert fmt_number(-0.5, 3, "nb") == "−0,500"
     assert fmt_number(12345.0, 0, "en") == "12,345"
 

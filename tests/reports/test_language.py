@@ -20,10 +20,12 @@ from effekt.reports import labels as L
 from effekt.reports import render_report
 from effekt.reports.assessment import REASON_TEXTS
 from effekt.reports.texts import TEXTS
+from effekt.reports.trends import TREND_TEXTS
 
 
 def _strings(lang: str) -> list[str]:
-    return [*TEXTS[lang].values(), *REASON_TEXTS[lang].values(), *L.LABELS[lang].values(),
+    return [*TEXTS[lang].values(), *REASON_TEXTS[lang].values(), *TREND_TEXTS[lang].values(),
+            *L.LABELS[lang].values(),
             *L.SECTOR_NAMES[lang].values(), *L.ESTIMAND_WORDS[lang].values(),
             *L.SUBJECTS[lang].values(), *L.PILOT_SHORT[lang].values(), L.COST_LABEL[lang]]
 

@@ -8,11 +8,18 @@
   :mod:`~effekt.estimators.did.aggregation` (results in
   :mod:`~effekt.estimators.did.staggered_results`);
 - :mod:`~effekt.estimators.did.matched` — stacked matched DiD by cohort (results in
-  :mod:`~effekt.estimators.did.matched_results`).
+  :mod:`~effekt.estimators.did.matched_results`);
+- :mod:`~effekt.estimators.did.eventstudy` — event studies robust to heterogeneous
+  effects: Sun & Abraham's interaction-weighted estimator, Borusyak, Jaravel & Spiess's
+  imputation estimator;
+- :mod:`~effekt.estimators.did.diagnostics` — the Goodman-Bacon decomposition of TWFE and
+  the HonestDiD sensitivity of an event study to violations of parallel trends.
 """
 
 from effekt.estimators.did.classic import did_2x2, event_study, twfe
 from effekt.estimators.did.classic_results import DiDResult, EventStudyResult
+from effekt.estimators.did.diagnostics import BaconDecomposition, bacon_decomposition
+from effekt.estimators.did.eventstudy import SunAbrahamResult, sun_abraham
 from effekt.estimators.did.matched import MatchOutcome, matched_did
 from effekt.estimators.did.matched_results import MatchedDiDResult
 from effekt.estimators.did.staggered import (
@@ -27,6 +34,7 @@ from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeRe
 __all__ = [
     "AggregateResult",
     "Aggregation",
+    "BaconDecomposition",
     "BasePeriod",
     "Control",
     "DiDResult",
@@ -36,9 +44,12 @@ __all__ = [
     "MatchedDiDResult",
     "Method",
     "PretrendTest",
+    "SunAbrahamResult",
     "att_gt",
+    "bacon_decomposition",
     "did_2x2",
     "event_study",
     "matched_did",
+    "sun_abraham",
     "twfe",
 ]
