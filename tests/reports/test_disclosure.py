@@ -12,9 +12,9 @@ import pytest
 from effekt.errors import EffektError
 from effekt.reports import check_no_identifiers, render_report
 from effekt.reports.assessment import REASON_TEXTS
-from effekt.reports.trends import TREND_TEXTS
 from effekt.reports.disclosure import complementary, count, event_table, exposed
 from effekt.reports.texts import TEXTS, fmt_number
+from effekt.reports.trends import TREND_TEXTS
 
 
 def test_counts_and_event_rows_below_threshold_are_suppressed():
