@@ -22,9 +22,11 @@ from effekt.estimators import (
     att_gt,
     did_2x2,
     event_study,
+    imputation_did,
     match,
     matched_did,
     rct,
+    sun_abraham,
     twfe,
     weights,
 )
@@ -63,6 +65,9 @@ def _results():
             "match_effect": match(cross, "treated", ["x"]).effect("y"),
             "weights_effect": weights(cross, "treated", ["x"]).effect("y"),
             "rct": rct(cross, "y", "treated", covariates=["x"]),
+            "sun_abraham": sun_abraham(df, outcome="y", unit="id", time="t", cohort="g"),
+            "imputation_did": imputation_did(df, outcome="y", unit="id", time="t",
+                                             cohort="g"),
         }
         for kind in ("simple", "group", "calendar", "dynamic"):
             out[f"aggregate_{kind}"] = gt.aggregate(kind)

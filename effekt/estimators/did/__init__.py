@@ -19,7 +19,12 @@
 from effekt.estimators.did.classic import did_2x2, event_study, twfe
 from effekt.estimators.did.classic_results import DiDResult, EventStudyResult
 from effekt.estimators.did.diagnostics import BaconDecomposition, bacon_decomposition
-from effekt.estimators.did.eventstudy import SunAbrahamResult, sun_abraham
+from effekt.estimators.did.eventstudy import (
+    ImputationResult,
+    SunAbrahamResult,
+    imputation_did,
+    sun_abraham,
+)
 from effekt.estimators.did.matched import MatchOutcome, matched_did
 from effekt.estimators.did.matched_results import MatchedDiDResult
 from effekt.estimators.did.staggered import (
@@ -40,6 +45,7 @@ __all__ = [
     "DiDResult",
     "EventStudyResult",
     "GroupTimeResult",
+    "ImputationResult",
     "MatchOutcome",
     "MatchedDiDResult",
     "Method",
@@ -49,6 +55,7 @@ __all__ = [
     "bacon_decomposition",
     "did_2x2",
     "event_study",
+    "imputation_did",
     "matched_did",
     "sun_abraham",
     "twfe",
