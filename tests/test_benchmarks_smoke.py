@@ -19,6 +19,7 @@ sys.path.insert(0, str(BENCH))
 import _common  # noqa: E402
 import _peers  # noqa: E402
 import budget_scale  # noqa: E402
+import composition_drift  # noqa: E402
 import did_scale  # noqa: E402
 import matching_scale  # noqa: E402
 
@@ -105,3 +106,15 @@ def test_peers_python_honours_the_override(monkeypatch):
     monkeypatch.setenv("EFFEKT_PEERS_PYTHON", "/nonexistent/python")
     path, note = _peers.peers_python(create=False)
     assert path is None and "does not exist" in note
+
+
+def test_composition_drift_workers():
+    rows = composition_drift.attrition_rep(0, n_units=300)
+    assert len(rows) == 20
+    assert set(composition_drift.summarise_attrition(rows)["method"]) == {"pairwise", "rcs"}
+    out = composition_drift.study_rep(0, scale=0.02, outcomes=("cost_barnevern",))
+    pair = [r for r in out if r["method"] == "pairwise"]
+    assert pair
+    # the DR estimator is linear in the outcome: estimate - null estimate = the cell truth
+    for r in pair:
+        assert abs(r["estimate"] - r["null_estimate"] - r["cell_truth"]) < 1e-6
