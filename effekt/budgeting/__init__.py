@@ -4,7 +4,11 @@
 of its own records with the effects the studies estimated (what ``effekt demo`` runs).
 """
 
-from effekt.budgeting.accounts import InvestmentAccount, investment_account
+from effekt.budgeting.accounts import (
+    InvestmentAccount,
+    investment_account,
+    npv_under_trend_violation,
+)
 from effekt.budgeting.allocation import (
     calibrate_budget_neutral,
     compare_allocations,
@@ -70,6 +74,7 @@ __all__ = [
     "get_schedule",
     "incentives",
     "investment_account",
+    "npv_under_trend_violation",
     "npv",
     "payback_year",
     "price_catalogue",

@@ -39,7 +39,7 @@ from effekt.budgeting.sectors import resolve_sector
 from effekt.errors import SpecError
 from effekt.results import ResultsBase
 
-__all__ = ["InvestmentAccount", "investment_account"]
+__all__ = ["InvestmentAccount", "investment_account", "npv_under_trend_violation"]
 
 Flows = Mapping[str, float | Sequence[float]] | pd.DataFrame
 
@@ -328,3 +328,57 @@ def investment_account(
         price_year=int(price_year),
         measure=measure,
     )
+
+
+def npv_under_trend_violation(
+    outcomes: Sequence[Mapping],
+    schedule: Preset | DiscountSchedule | float = "r109",
+) -> pd.DataFrame:
+    """Return the NPV of a study's avoided costs when parallel trends are violated.
+
+    Each outcome (a mapping) has ``nok_per_unit`` and ``n_cases`` (as the budget view),
+    ``effects`` (the effect in each budget year ``0..T``, NaN for a year without one),
+    ``estimate`` (the mean post-treatment effect HonestDiD bounds) and ``grid``: rows
+    ``{"m", "ci_lower", "ci_upper"}``, the robust 95 % set of that mean under
+    relative-magnitude violations up to ``m`` (Rambachan & Roth 2023), the same ``m``
+    for every outcome. The avoided cost of a year is ``-effect * nok_per_unit *
+    n_cases`` (positive: the sector saves; docs/contracts.md). At each ``m`` every
+    outcome's effects are moved by the same amount, to the end of its robust set that
+    lowers the NPV (the least favourable effect the set allows), and the NPV is that of
+    the summed flows. Moving every year by one amount reads HonestDiD's set of the *mean*
+    effect as a bound on each year's; it is an approximation, stated where the figure is
+    shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``m``: ``m``, ``npv_nok`` (least favourable), and the first row
+        ``m`` NaN with the NPV at the point estimates.
+
+    Examples
+    --------
+    >>> out = npv_under_trend_violation([{
+    ...     "nok_per_unit": 1.0, "n_cases": 10, "effects": [-100.0, -100.0], "estimate": -100.0,
+    ...     "grid": [{"m": 0.0, "ci_lower": -150.0, "ci_upper": -50.0},
+    ...              {"m": 1.0, "ci_lower": -250.0, "ci_upper": 50.0}]}], schedule=0.0)
+    >>> out["npv_nok"].tolist()
+    [2000.0, 1000.0, -1000.0]
+    """
+    if not outcomes:
+        raise SpecError("npv_under_trend_violation needs at least one outcome.")
+    grids = [[float(r["m"]) for r in o["grid"]] for o in outcomes]
+    if any(g != grids[0] for g in grids):
+        raise SpecError(f"every outcome needs the same grid of m; got {grids}.")
+    base, slopes, lo, hi = 0.0, [], [], []
+    for o in outcomes:
+        eff = np.asarray(o["effects"], dtype=float)
+        factors = discount_factors(eff.size - 1, schedule)
+        scale = float(o["nok_per_unit"]) * float(o["n_cases"])
+        has = np.isfinite(eff)
+        base += float(-(np.where(has, eff, 0.0) * scale) @ factors)
+        slopes.append(-scale * float(factors[has].sum()))  # NPV per unit of shift
+        lo.append([float(r["ci_lower"]) - float(o["estimate"]) for r in o["grid"]])
+        hi.append([float(r["ci_upper"]) - float(o["estimate"]) for r in o["grid"]])
+    s, lo_a, hi_a = np.asarray(slopes)[:, None], np.asarray(lo), np.asarray(hi)
+    worst = base + np.minimum(s * lo_a, s * hi_a).sum(axis=0)
+    return pd.DataFrame({"m": [np.nan, *grids[0]], "npv_nok": [base, *worst]})

@@ -96,6 +96,18 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
                                 "forklare bort effekten (grense: $threshold).",
         "why_sensitivity_none": "Følsomhet: følsomheten for uobserverte forskjeller kunne "
                                 "ikke vurderes.",
+        "why_trend_robustness_pass": "Like trender: konklusjonen holder også om bruddet på "
+                                     "like trender etter oppstart er like stort som det "
+                                     "største før oppstart (HonestDiD; $breakdown_text).",
+        "breakdown_at": "intervallet omfatter null først ved $m ganger",
+        "breakdown_beyond": "intervallet omfatter ikke null ved noen av de beregnede "
+                            "verdiene, opp til $m ganger",
+        "why_trend_robustness_fail": "Like trender: konfidensintervallet omfatter null "
+                                     "allerede når bruddet på like trender etter oppstart er "
+                                     "$breakdown ganger det største før oppstart (HonestDiD). "
+                                     "Konklusjonen tåler bare små avvik fra like trender.",
+        "why_trend_robustness_none": "Like trender: hvor store avvik fra like trender "
+                                     "konklusjonen tåler, kunne ikke beregnes.",
         "why_agreement_pass": "Andre analyser: hvert alternative anslag ligger innenfor "
                               "hovedanalysens konfidensintervall ($checks).",
         "why_agreement_fail": "Andre analyser: et alternativt anslag ligger utenfor "
@@ -179,6 +191,20 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
                                 "the effect away (threshold: $threshold).",
         "why_sensitivity_none": "Sensitivity: the sensitivity to unobserved differences could "
                                 "not be assessed.",
+        "why_trend_robustness_pass": "Parallel trends: the conclusion holds even if the "
+                                     "violation of parallel trends after the start is as "
+                                     "large as the largest one before it (HonestDiD; "
+                                     "$breakdown_text).",
+        "breakdown_at": "the interval includes zero from $m times on",
+        "breakdown_beyond": "the interval excludes zero at every value computed, up to $m "
+                            "times",
+        "why_trend_robustness_fail": "Parallel trends: the confidence interval includes zero "
+                                     "once the violation of parallel trends after the start "
+                                     "is $breakdown times the largest one before it "
+                                     "(HonestDiD). The conclusion takes only small departures "
+                                     "from parallel trends.",
+        "why_trend_robustness_none": "Parallel trends: how large a departure from parallel "
+                                     "trends the conclusion takes could not be computed.",
         "why_agreement_pass": "Other analyses: each alternative estimate lies inside the "
                               "main confidence interval ($checks).",
         "why_agreement_fail": "Other analyses: an alternative estimate lies outside the main "
@@ -250,6 +276,11 @@ def _fields(w: Words, check: str, v: dict[str, Any], passed: bool | None) -> dic
         return {"n": f.integer(v["n_clusters"]), "minimum": f.integer(v["minimum"])}
     if check == "sensitivity":
         return {"e": f.number(v["e_value_ci"], 2), "threshold": f.plain(v["threshold"])}
+    if check == "trend_robustness":  # breakdown None: no value up to largest_m reaches 0
+        bd = v["breakdown"]
+        text = (_say(w, "breakdown_beyond", m=f.plain(v["largest_m"])) if bd is None
+                else _say(w, "breakdown_at", m=f.number(bd, 2)))
+        return {"breakdown": DASH if bd is None else f.number(bd, 2), "breakdown_text": text}
     if check == "agreement":  # passed: those that agree; failed: those that do not
         items = [c for c in v["checks"] if c["agrees"] is (passed is not False)]
         designs = {r["check"]: r["design"] for r in w.res["robustness"]}

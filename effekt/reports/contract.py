@@ -33,6 +33,7 @@ CHECK_VALUES: dict[str, tuple[str, ...]] = {
     "placebo": ("outcome", "estimate", "ci_lower", "ci_upper", "estimable"),
     "clusters": ("n_clusters", "minimum"),
     "sensitivity": ("e_value_ci", "threshold"),
+    "trend_robustness": ("breakdown", "threshold", "largest_m"),
     "agreement": ("checks",),
     "precision": ("mde", "estimate"),
 }

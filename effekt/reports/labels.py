@@ -57,6 +57,9 @@ LABELS: dict[str, dict[str, str]] = {
         "overlap": "overlapp", "attrition": "frafall", "pretrend": "trender før oppstart",
         "pretrend_power": "styrken til testen for trender før oppstart", "placebo": "placebo",
         "clusters": "klynger", "agreement": "andre analyser", "precision": "presisjon",
+        "trend_robustness": "robusthet for avvik fra like trender (HonestDiD)",
+        "honest_did": "avvik fra like trender (HonestDiD)",
+        "bacon_decomposition": "Bacon-dekomponering av TWFE",
         # steps of the sample flow
         "units_in_panel": "enheter i panelet", "units_with_outcome": "enheter med målt utfall",
         "dropped_treated_before_first_period": "utelatt: startet før første periode",
@@ -108,6 +111,9 @@ LABELS: dict[str, dict[str, str]] = {
         "overlap": "overlap", "attrition": "attrition", "pretrend": "pre-trends",
         "pretrend_power": "power of the pre-trend test", "placebo": "placebo",
         "clusters": "clusters", "agreement": "other analyses", "precision": "precision",
+        "trend_robustness": "robustness to departures from parallel trends (HonestDiD)",
+        "honest_did": "departures from parallel trends (HonestDiD)",
+        "bacon_decomposition": "Bacon decomposition of TWFE",
         "units_in_panel": "units in the panel", "units_with_outcome": "units with the outcome "
         "measured", "dropped_treated_before_first_period": "dropped: started before the first "
         "period", "dropped_treated_after_last_period": "dropped: started after the last period",

@@ -41,6 +41,10 @@ clusters       at least 30 clusters, else caution (cluster-robust SEs      Camer
                over-reject with few clusters)                               Miller 2015
 sensitivity    when the interval excludes 0: E-value of the interval        VanderWeele
                >= 1.5, else caution                                         & Ding 2017
+trend_         when the interval excludes 0: HonestDiD's breakdown Mbar     Rambachan &
+robustness     (relative magnitudes) >= 1, else caution: the conclusion     Roth 2023
+               must survive post-treatment violations of parallel trends
+               as large as the largest pre-treatment one
 agreement      each alternative estimate lies inside the main interval,     --
                else caution
 ============== ============================================================ ==========
@@ -58,7 +62,7 @@ from scipy import optimize, stats
 
 from effekt.power import mde_from_se
 
-__all__ = ["BALANCE_BAD", "BALANCE_GOOD", "MIN_CLUSTERS", "assess", "level_of",
+__all__ = ["BALANCE_BAD", "BALANCE_GOOD", "BREAKDOWN_MIN", "MIN_CLUSTERS", "assess", "level_of",
            "minimum_detectable_effect", "pretrend_power"]
 
 BALANCE_GOOD, BALANCE_BAD = 0.1, 0.25
@@ -66,6 +70,7 @@ MIN_MATCHED_SHARE = 0.9
 MAX_DROPPED_SHARE = 0.4
 MIN_CLUSTERS = 30
 E_VALUE_MIN = 1.5
+BREAKDOWN_MIN = 1.0
 ALPHA, POWER = 0.05, 0.8
 
 
@@ -314,6 +319,21 @@ def assess(results: Mapping[str, Any], *, n_clusters: int | None = None,
             f"an unmeasured confounder associated with treatment and outcome by a risk ratio "
             f"of {e:.2f} could explain the interval away (at least {E_VALUE_MIN} expected)",
             e_value_ci=e, threshold=E_VALUE_MIN))
+    hd = results.get("honest_did")
+    if hd is not None and detected:
+        bd = hd.get("breakdown") if hd["status"] == "ok" else None
+        ok = hd["status"] == "ok"
+        reasons.append(_reason(
+            "trend_robustness", (bd is None or bd >= BREAKDOWN_MIN) if ok else None,
+            "caution",
+            ("the interval excludes 0 for every violation of parallel trends up to "
+             f"Mbar = {max(r['m'] for r in hd['grid']):g}" if ok and bd is None else
+             f"the interval includes 0 once post-treatment violations of parallel trends "
+             f"reach Mbar = {bd:.2f} times the largest pre-treatment one (at least "
+             f"{BREAKDOWN_MIN:g} expected)" if ok else
+             "the sensitivity to violations of parallel trends could not be computed"),
+            breakdown=bd, threshold=BREAKDOWN_MIN,
+            largest_m=max(r["m"] for r in hd["grid"]) if ok else None))
     alts = [rows[c] for c in ("alternative_control", "alternative_estimator") if c in rows]
     if alts:
         items = []

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from effekt.budgeting import from_effect
+from effekt.budgeting import from_effect, npv_under_trend_violation
 from effekt.study.cells import secondary_text
 from effekt.study.designs import Estimate
 from effekt.study.spec import Study
 
-__all__ = ["budget_view", "budget_years"]
+__all__ = ["budget_trend_sensitivity", "budget_view", "budget_years"]
 
 
 def budget_years(e: Estimate, horizon: int, beyond: str) -> list[int | None]:
@@ -99,3 +99,47 @@ def budget_view(study: Study, main: dict[str, Estimate], hidden: set[Any],
                              "secondary": secondary_text(amounts if ("event", run, source)
                                                      in secondary else ())})
     return rows, inputs, withheld
+
+
+def budget_trend_sensitivity(study: Study, inputs: list[dict[str, Any]],
+                             honest: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Return how the NPV of the budget view's avoided costs moves with non-parallel trends.
+
+    The NPV (discounted with R-109/2021, the Norwegian central government's rates) of the
+    avoided costs summed over the budget view's outcomes — the investment account of the
+    study's own outcomes — at the point estimates and at each ``Mbar`` of HonestDiD's grid
+    (:func:`effekt.budgeting.npv_under_trend_violation`: every outcome's effects moved to
+    the end of its robust set that lowers the NPV). ``breakdown_m`` is the smallest
+    ``Mbar`` of the grid at which that NPV is at most 0 (None: none is; 0 when the NPV is
+    at most 0 already at the lower end of the ordinary 95 % interval), and
+    ``negative_at_estimate`` says whether it is at most 0 at the point estimates. None
+    without a budget view; ``status`` ``"not_run"`` when an outcome of the view has no
+    HonestDiD sets (all or nothing: a partial NPV would be read as the whole).
+    """
+    if not inputs:
+        return None
+    missing = [i["outcome"] for i in inputs
+               if (honest.get(i["outcome"]) or {}).get("status") != "ok"]
+    if missing:
+        return {"status": "not_run", "reason": "no_honest_did", "outcomes_without": missing}
+    rows = []
+    for i in inputs:
+        est = dict(zip(i["event_time"], i["estimate"], strict=True))
+        years = ([t if t in est else max(est) if i["beyond"] == "last" and t > max(est)
+                  else None for t in range(i["horizon"])] if est else [])
+        effects = ([est[t] if t is not None else float("nan") for t in years] if est
+                   else [i["estimate"][0]] * i["horizon"])
+        h = honest[i["outcome"]]
+        rows.append({"nok_per_unit": i["nok_per_unit"], "n_cases": i["n_cases"],
+                     "effects": effects, "estimate": h["estimate"], "grid": h["grid"]})
+    out = npv_under_trend_violation(rows, schedule="r109")
+    at_estimate = float(out["npv_nok"].iloc[0])
+    grid = out.iloc[1:]
+    negative = grid.loc[grid["npv_nok"] <= 0, "m"]
+    return {"status": "ok", "restriction": "relative_magnitude",
+            "schedule": "r109",
+            "outcomes": [i["outcome"] for i in inputs],
+            "npv_at_estimate_nok": at_estimate, "negative_at_estimate": at_estimate <= 0,
+            "grid": [{"m": float(m), "npv_nok": float(v)}
+                     for m, v in zip(grid["m"], grid["npv_nok"], strict=True)],
+            "breakdown_m": float(negative.min()) if len(negative) else None}

@@ -180,9 +180,13 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
     n_cl = _n_clusters(d, opts) or int(d[unit].nunique())
     if _few_clusters(n_cl, opts.get("cluster") or "unit"):
         _warn_few_clusters("multiplier_bootstrap")
+    # base_period "universal" (an internal option: effekt.study.trends' HonestDiD check)
+    # gives pre-period effects relative to g - 1, as an event study's; no pre-test then
+    universal = opts.get("base_period") == "universal"
     gt = att_gt(d, y, unit, "period", "cohort", covariates=covs or None, control=control,
                 method=opts.get("method", "dr"), allow_unbalanced=True,
-                unbalanced=opts.get("unbalanced", "pairwise"), cluster=opts.get("cluster"))
+                unbalanced=opts.get("unbalanced", "pairwise"), cluster=opts.get("cluster"),
+                base_period="universal" if universal else "varying")
     gt = gt.bootstrap(int(opts.get("n_boot", 499)), seed=seed, cband=False)
     lo_e, hi_e = window if window else (None, None)
     agg = gt.aggregate("dynamic", min_e=lo_e, max_e=hi_e)
@@ -191,16 +195,18 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
                        "estimate": frame["estimate"], "std_error": frame["std_error"],
                        "ci_lower": frame["ci_lower"], "ci_upper": frame["ci_upper"]})
     ev["n_treated"] = _treated_counts(d, unit, y, ev["event_time"])
-    try:
-        # with fewer than 50 clusters a studentised wild bootstrap of W by cluster: the
-        # chi-squared law over-rejects there (issue 12: 59.5 % of 200 null replications of
-        # the samhandling design, against 4.0 %)
-        pt = gt.pretrend_test(seed=seed)
-        pretrend = {"statistic": pt.statistic, "df": pt.df, "p_value": pt.p_value,
-                    "method": pt.method, "critical_value": pt.critical_value,
-                    "n_boot": pt.n_boot}
-    except NotEstimableError:
-        pretrend = None
+    pretrend = None
+    if not universal:
+        try:
+            # with fewer than 50 clusters a studentised wild bootstrap of W by cluster: the
+            # chi-squared law over-rejects there (issue 12: 59.5 % of 200 null replications
+            # of the samhandling design, against 4.0 %)
+            pt = gt.pretrend_test(seed=seed)
+            pretrend = {"statistic": pt.statistic, "df": pt.df, "p_value": pt.p_value,
+                        "method": pt.method, "critical_value": pt.critical_value,
+                        "n_boot": pt.n_boot}
+        except NotEstimableError:
+            pass
     lo, hi = agg.overall_ci
     ctrl = "never-treated units" if control == "never" else "not-yet-treated units"
     return Estimate(

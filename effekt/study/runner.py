@@ -35,11 +35,11 @@ from effekt.estimators import e_value
 from effekt.reports import disclosure, render_report
 from effekt.study import population as pop
 from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
-from effekt.study.budget_view import budget_view
+from effekt.study.budget_view import budget_trend_sensitivity, budget_view
 from effekt.study.cells import secondary_text, study_cells
 from effekt.study.designs import Estimate, cohorts_of, estimate
 from effekt.study.spec import Outcome, Study, load_spec
-from effekt.study.trends import bacon_check
+from effekt.study.trends import bacon_check, honest_check, honest_event_study
 from effekt.study.warning_log import WarningLog
 from effekt.synthetic import generate
 
@@ -370,9 +370,30 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         with log.step("robustness", check="sensitivity", outcome=names[0]):
             sens = _e_value(first)
 
+    # HonestDiD (effekt.study.trends) for the main outcome and every outcome with a budget,
+    # from the shown event times only
+    honest: dict[str, dict[str, Any]] = {}
+    if rb.honest_did:
+        progress("sensitivity to violations of parallel trends (HonestDiD)")
+        for name in dict.fromkeys([names[0], *(o.name for o in study.outcomes
+                                               if o.budget_sector is not None)]):
+            run_key = ("outcome", name)
+            if ("est", run_key) in hidden:
+                honest[name] = {"outcome": name, "status": "not_run", "reason": "hidden"}
+                continue
+            with log.step("robustness", check="honest_did", outcome=name):
+                es = honest_event_study(main[name], data_for(name), name, unit=unit,
+                                        covariates=covs, options=opts, seed=study.seed,
+                                        anticipation=study.anticipation)
+                gone = {t for t in main[name].event["event_time"].astype(int)
+                        if ("event", run_key, t) in hidden} if len(main[name].event) else set()
+                # the budget's outcomes need the sets, the main outcome also its breakdown
+                honest[name] = honest_check(es, min_cell, gone, refine=name == names[0])
+
     progress("budget view")
     with log.step("budget"):
         budget, budget_inputs, no_budget = budget_view(study, main, hidden, secondary)
+        budget_sensitivity = budget_trend_sensitivity(study, budget_inputs, honest)
     withheld += [{"statistic": "budget", "outcome": n} for n in no_budget]
 
     times = first.event["event_time"].astype(int) if len(first.event) else []
@@ -420,7 +441,9 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
         "robustness": robustness,
         "sensitivity": sens,
         "bacon": bacon,
+        "honest_did": honest.get(names[0]),
         "budget": budget,
+        "budget_sensitivity": budget_sensitivity,
         "budget_inputs": budget_inputs,
         "disclosure": {"min_cell": min_cell,
                        "suppressed_estimates": sum(  # by the primary rule

@@ -53,6 +53,7 @@ The keys (``?`` = optional, with its default)::
     placebo_outcome = "cost_pleie_omsorg"
     placebo_kind = "share"              # the placebo's kind, unless a cost_<sector> outcome
     sensitivity = true
+    honest_did = true                   # HonestDiD of the event study (default true)
 
     [budget]                            # ? the budget view: every cost_<sector>
                                         # outcome and every outcome with a price
@@ -213,6 +214,7 @@ class Robustness:
     placebo_outcome: str | None = None
     placebo_kind: str | None = None  # "nok" for a cost_<sector> placebo
     sensitivity: bool = False
+    honest_did: bool = True  # HonestDiD of the event study (designs with one)
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,8 @@ class Study:
                            "alternative_estimator": self.robustness.alternative_estimator,
                            "placebo_outcome": self.robustness.placebo_outcome,
                            "placebo_kind": self.robustness.placebo_kind,
-                           "sensitivity": self.robustness.sensitivity},
+                           "sensitivity": self.robustness.sensitivity,
+                           "honest_did": self.robustness.honest_did},
             "budget": {"n_cases": self.budget.n_cases, "horizon": self.budget.horizon,
                        "beyond": self.budget.beyond},
         }
@@ -575,7 +578,7 @@ def load_spec(path: str | Path) -> Study:
     design = _design(file, design_table, problems) if design_table is not None else None
     rob = _Reader(file, _table(top, "robustness", required=False), "robustness.",
                   {"pretrend_test", "alternative_control", "alternative_estimator",
-                   "placebo_outcome", "placebo_kind", "sensitivity"}, problems)
+                   "placebo_outcome", "placebo_kind", "sensitivity", "honest_did"}, problems)
     placebo = rob.get("placebo_outcome", "str", None)
     cost_placebo = placebo is not None and placebo.startswith("cost_")
     placebo_kind = rob.get("placebo_kind", "str", "nok" if cost_placebo else None,
@@ -594,6 +597,7 @@ def load_spec(path: str | Path) -> Study:
         placebo_outcome=placebo,
         placebo_kind=placebo_kind,
         sensitivity=rob.get("sensitivity", "bool", False),
+        honest_did=rob.get("honest_did", "bool", True),
     )
     if (robustness.alternative_control is not None and design is not None
             and design.type != "staggered_did"):

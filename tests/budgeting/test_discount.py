@@ -134,3 +134,23 @@ def test_investment_account_errors():
         investment_account(costs={"nav": [1.0] * 5}, gains={"nav": 1.0}, horizon=3)
     with pytest.raises(SpecError, match="non-negative"):
         investment_account(costs={"nav": -1.0}, gains={"nav": 1.0}, horizon=3)
+
+
+def test_npv_under_trend_violation_takes_the_least_favourable_end():
+    from effekt.budgeting import npv_under_trend_violation
+    from effekt.errors import SpecError
+    grid = [{"m": 0.0, "ci_lower": -2.0, "ci_upper": 0.0},
+            {"m": 1.0, "ci_lower": -4.0, "ci_upper": 2.0}]
+    # a good outcome (employment) has a negative price: a higher effect saves money, so the
+    # least favourable end is the lower one
+    good = {"nok_per_unit": -100.0, "n_cases": 1.0, "effects": [-1.0, -1.0, np.nan],
+            "estimate": -1.0, "grid": grid}
+    out = npv_under_trend_violation([good], schedule=0.0)
+    assert out["npv_nok"].tolist() == [-200.0, -400.0, -800.0]
+    # two outcomes: each moved to its own worst end, the flows summed
+    cost = {"nok_per_unit": 100.0, "n_cases": 1.0, "effects": [-1.0, -1.0, np.nan],
+            "estimate": -1.0, "grid": grid}
+    both = npv_under_trend_violation([good, cost], schedule=0.0)
+    assert both["npv_nok"].tolist() == [0.0, -400.0, -1200.0]
+    with pytest.raises(SpecError, match="same grid"):
+        npv_under_trend_violation([good, {**cost, "grid": grid[:1]}])

@@ -160,6 +160,7 @@ VALUES = {
                 "ci_upper": 660.0, "estimable": True},
     "clusters": {"n_clusters": 25, "minimum": 30},
     "sensitivity": {"e_value_ci": 1.19, "threshold": 1.5},
+    "trend_robustness": {"breakdown": 0.25, "threshold": 1.0, "largest_m": 2.0},
     "agreement": {"checks": [{"check": "alternative_estimator", "estimate": -1.2,
                               "agrees": True}]},
     "precision": {"mde": 1.45, "estimate": -1.1},

@@ -18,7 +18,13 @@
 
 from effekt.estimators.did.classic import did_2x2, event_study, twfe
 from effekt.estimators.did.classic_results import DiDResult, EventStudyResult
-from effekt.estimators.did.diagnostics import BaconDecomposition, bacon_decomposition
+from effekt.estimators.did.diagnostics import (
+    BaconDecomposition,
+    HonestDiDResult,
+    bacon_decomposition,
+    honest_did,
+    honest_did_from_estimates,
+)
 from effekt.estimators.did.eventstudy import (
     ImputationResult,
     SunAbrahamResult,
@@ -45,6 +51,7 @@ __all__ = [
     "DiDResult",
     "EventStudyResult",
     "GroupTimeResult",
+    "HonestDiDResult",
     "ImputationResult",
     "MatchOutcome",
     "MatchedDiDResult",
@@ -55,6 +62,8 @@ __all__ = [
     "bacon_decomposition",
     "did_2x2",
     "event_study",
+    "honest_did",
+    "honest_did_from_estimates",
     "imputation_did",
     "matched_did",
     "sun_abraham",
