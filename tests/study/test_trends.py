@@ -11,7 +11,6 @@ from effekt.estimators import bacon_decomposition
 from effekt.study.trends import bacon_check, honest_check
 from effekt.synthetic.examples import attrition_panel, staggered_panel
 
-
 REPO = Path(__file__).resolve().parents[2]
 
 
