@@ -254,3 +254,28 @@ def test_small_cohort_is_suppressed(shifted):
     assert results["disclosure"]["suppressed_estimates"] >= 1
     csv = pd.read_csv(out / "tables" / "event_study.csv")
     assert csv.loc[csv["event_time"] == -4, "estimate"].isna().all()
+
+
+def test_trend_checks_reach_results_and_report(holf, samhandling):
+    """docs/guides/finance.md and the closing note of issue 13 read these outcomes."""
+    sam = json.loads((samhandling / "results.json").read_text())
+    assert sam["bacon"]["status"] == "ok"
+    weights = {r["comparison_type"]: r["weight"] for r in sam["bacon"]["by_type"]}
+    assert sum(weights.values()) == pytest.approx(1, abs=1e-5)
+    h = sam["honest_did"]
+    assert h["status"] == "ok" and h["method"] == "C-LF" and h["pre_event_times"] == [-4, -3, -2]
+    assert 0 < h["breakdown"] < 1  # the assessment's trend_robustness fails: caution
+    reason = next(r for r in sam["assessment"]["reasons"] if r["check"] == "trend_robustness")
+    assert reason["passed"] is False and sam["assessment"]["level"] != "high"
+    assert sam["budget_sensitivity"]["negative_at_estimate"] is True
+    html = (samhandling / "report.html").read_text()
+    assert "Parallelle trender: hvor mye tåler konklusjonen?" in html
+    assert "Type sammenligning" in html and "Nåverdi, minst gunstig (kr)" in html
+    hf = json.loads((holf / "a" / "results.json").read_text())
+    assert hf["bacon"] is None  # no TWFE check
+    b = hf["budget_sensitivity"]
+    assert b["npv_at_estimate_nok"] > 0 and b["breakdown_m"] == 0.0
+    # HOLF's interval includes 0: the set at Mbar = 0 is the study's own (CR2, t)
+    g0 = hf["honest_did"]["grid"][0]
+    assert g0["ci_lower"] == pytest.approx(hf["main"]["ci_lower"], abs=2e-3)
+    assert g0["ci_upper"] == pytest.approx(hf["main"]["ci_upper"], abs=2e-3)
