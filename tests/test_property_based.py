@@ -32,14 +32,19 @@ from effekt.errors import EffektError  # noqa: E402
 from effekt.estimators import (  # noqa: E402
     abadie_imbens,
     att_gt,
+    bacon_decomposition,
     balance,
     did_2x2,
     event_study,
+    honest_did,
+    honest_did_from_estimates,
+    imputation_did,
     match,
     matched_did,
     propensity,
     rct,
     sensitivity,
+    sun_abraham,
     twfe,
     weights,
 )
@@ -310,7 +315,54 @@ def _abadie_imbens(data):
     check(abadie_imbens, data.draw(st.sampled_from([m, pairs, CROSS])), **kw)
 
 
+def _sun_abraham(data):
+    df = mutate(data, PANEL)
+    kw = maybe_bad(data, {"outcome": "y", "unit": "id", "time": "t", "cohort": "g",
+                          "control": "never", "covariates": None, "cluster": None,
+                          "min_e": None, "max_e": None, "reference": -1},
+                   list(PANEL.columns))
+    check(sun_abraham, df, **kw)
+
+
+def _imputation_did(data):
+    df = mutate(data, PANEL)
+    kw = maybe_bad(data, {"outcome": "y", "unit": "id", "time": "t", "cohort": "g",
+                          "covariates": None, "horizons": None, "cluster": None,
+                          "weights": None}, list(PANEL.columns))
+    check(imputation_did, df, **kw)
+
+
+def _bacon(data):
+    df = mutate(data, PANEL)
+    kw = maybe_bad(data, {"outcome": "y", "unit": "id", "time": "t", "cohort": "g"},
+                   list(PANEL.columns))
+    check(bacon_decomposition, df, **kw)
+
+
+_ES = None
+
+
+def _honest(data):
+    global _ES
+    if _ES is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _ES = event_study(PANEL, "y", "id", "t", "g")
+    beta = data.draw(st.sampled_from([[0.1, 0.0, 1.0, 1.2], [], "a", [np.nan, 0.0, 1.0],
+                                      [0.1, 0.2], [[0.1, 0.2]]]))
+    sigma = data.draw(st.sampled_from([np.eye(4) * 0.01, np.eye(3), -np.eye(4), "s",
+                                       np.full((4, 4), np.inf), [[1.0, 2.0], [3.0, 4.0]]]))
+    kw = maybe_bad(data, {"num_pre": 2, "restriction": "relative_magnitude", "m": [0, 1],
+                          "e": 0, "alpha": 0.05}, [])
+    check(honest_did_from_estimates, beta, sigma, **kw)
+    kw = maybe_bad(data, {"restriction": "smoothness", "m": [0.0, 0.1], "e": 0,
+                          "alpha": 0.05}, [])
+    check(honest_did, data.draw(st.sampled_from([_ES, PANEL, None, 1.0])), **kw)
+
+
 ESTIMATORS = {
+    "sun_abraham": _sun_abraham, "imputation_did": _imputation_did,
+    "bacon_decomposition": _bacon, "honest_did": _honest,
     "did_2x2": _did_2x2, "twfe": _twfe, "event_study": _event_study, "att_gt": _att_gt,
     "matched_did": _matched_did, "match": _match, "weights": _weights,
     "propensity": _propensity, "balance": _balance, "rct": _rct,
@@ -424,6 +476,20 @@ def _b_discount(data):
                                        (("a", None),), ((0.04, "x"), (0.03, None)),
                                        ((0.04, 2.5), (0.03, None)), ((float("nan"), None),)]))
     check(bud.DiscountSchedule, "x", bands)
+
+
+def _b_trend_violation(data):
+    grid = data.draw(st.sampled_from([
+        [{"m": 0.0, "ci_lower": -2.0, "ci_upper": 0.0}], [], "a", [{"m": 0.0}],
+        [{"m": "x", "ci_lower": -2.0, "ci_upper": 0.0}],
+        [{"m": 0.0, "ci_lower": np.nan, "ci_upper": 0.0}]]))
+    outcome = {"nok_per_unit": 100.0, "n_cases": 5.0, "effects": [-1.0, np.nan],
+               "estimate": -1.0, "grid": grid}
+    bad = maybe_bad(data, {k: v for k, v in outcome.items() if k != "grid"}, [])
+    outcomes = data.draw(st.sampled_from([[{**bad, "grid": grid}], [], "a", [1.0],
+                                          [{"grid": grid}]]))
+    check(bud.npv_under_trend_violation, outcomes,
+          data.draw(st.sampled_from(["r109", 0.04, -1.0, "uk", None])))
 
 
 def _b_catalogues(data):
@@ -636,6 +702,7 @@ BUDGETING = {
     "project_caseload": _b_project_caseload, "budget_model_simulate": _b_budget_model_simulate,
     "example_model": _b_example_model, "from_effect": _b_from_effect,
     "investment_account": _b_investment_account, "discount": _b_discount,
+    "trend_violation": _b_trend_violation,
     "catalogues": _b_catalogues, "allocation": _b_allocation,
     "rate_card_incentives": _b_rate_card_incentives, "constructors": _b_constructors,
     "study_budget": _b_study_budget,

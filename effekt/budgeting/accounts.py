@@ -364,21 +364,55 @@ def npv_under_trend_violation(
     >>> out["npv_nok"].tolist()
     [2000.0, 1000.0, -1000.0]
     """
-    if not outcomes:
-        raise SpecError("npv_under_trend_violation needs at least one outcome.")
-    grids = [[float(r["m"]) for r in o["grid"]] for o in outcomes]
+    if isinstance(outcomes, str | Mapping) or not isinstance(outcomes, Sequence) or not outcomes:
+        raise SpecError("npv_under_trend_violation needs a non-empty list of outcomes "
+                        f"(mappings); got {outcomes!r}.")
+    parsed = [_trend_outcome(o, k) for k, o in enumerate(outcomes)]
+    grids = [p[3][:, 0].tolist() for p in parsed]
     if any(g != grids[0] for g in grids):
         raise SpecError(f"every outcome needs the same grid of m; got {grids}.")
     base, slopes, lo, hi = 0.0, [], [], []
-    for o in outcomes:
-        eff = np.asarray(o["effects"], dtype=float)
+    for eff, scale, estimate, grid in parsed:
         factors = discount_factors(eff.size - 1, schedule)
-        scale = float(o["nok_per_unit"]) * float(o["n_cases"])
         has = np.isfinite(eff)
         base += float(-(np.where(has, eff, 0.0) * scale) @ factors)
         slopes.append(-scale * float(factors[has].sum()))  # NPV per unit of shift
-        lo.append([float(r["ci_lower"]) - float(o["estimate"]) for r in o["grid"]])
-        hi.append([float(r["ci_upper"]) - float(o["estimate"]) for r in o["grid"]])
+        lo.append(grid[:, 1] - estimate)
+        hi.append(grid[:, 2] - estimate)
     s, lo_a, hi_a = np.asarray(slopes)[:, None], np.asarray(lo), np.asarray(hi)
     worst = base + np.minimum(s * lo_a, s * hi_a).sum(axis=0)
     return pd.DataFrame({"m": [np.nan, *grids[0]], "npv_nok": [base, *worst]})
+
+
+def _trend_outcome(o: object, k: int) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Check one outcome of :func:`npv_under_trend_violation`: effects, scale, estimate, grid."""
+    where = f"outcomes[{k}]"
+    if not isinstance(o, Mapping):
+        raise SpecError(f"{where} must be a mapping with nok_per_unit, n_cases, effects, "
+                        f"estimate and grid; got {o!r}.")
+    missing = [key for key in ("nok_per_unit", "n_cases", "effects", "estimate", "grid")
+               if key not in o]
+    if missing:
+        raise SpecError(f"{where} misses {missing}.")
+    scale = (check_number(f"{where}['nok_per_unit']", o["nok_per_unit"])
+             * check_number(f"{where}['n_cases']", o["n_cases"], low=0))
+    estimate = check_number(f"{where}['estimate']", o["estimate"])
+    try:
+        eff = np.asarray(o["effects"], dtype=float)
+    except (TypeError, ValueError):
+        eff = np.empty((0, 0))
+    if eff.ndim != 1 or eff.size == 0 or np.isinf(eff).any():
+        raise SpecError(f"{where}['effects'] must be a non-empty list of numbers by year "
+                        f"(NaN: no effect that year); got {o['effects']!r}.")
+    rows = o["grid"]
+    if isinstance(rows, str | Mapping) or not isinstance(rows, Sequence) or not rows:
+        raise SpecError(f"{where}['grid'] must be a non-empty list of rows with m, ci_lower "
+                        f"and ci_upper; got {rows!r}.")
+    grid = []
+    for j, r in enumerate(rows):
+        if not isinstance(r, Mapping) or {"m", "ci_lower", "ci_upper"} - set(r):
+            raise SpecError(f"{where}['grid'][{j}] must have m, ci_lower and ci_upper; "
+                            f"got {r!r}.")
+        grid.append([check_number(f"{where}['grid'][{j}][{key!r}]", r[key])
+                     for key in ("m", "ci_lower", "ci_upper")])
+    return eff, float(scale), float(estimate), np.asarray(grid, dtype=float)

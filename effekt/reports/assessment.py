@@ -9,10 +9,10 @@ says the level and each reason in a sentence of its language (:data:`REASON_TEXT
 
 from __future__ import annotations
 
-from string import Template
 from typing import Any
 
 from effekt.reports.formatting import DASH
+from effekt.reports.texts import text
 from effekt.reports.words import Quantity, Words
 
 __all__ = ["REASON_TEXTS", "assessment_view"]
@@ -219,8 +219,7 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
 
 
 def _say(w: Words, key: str, **fields: Any) -> str:
-    return Template(REASON_TEXTS[w.lang][key]).substitute({k: str(v) for k, v in
-                                                           fields.items()})
+    return text(w.lang, key, REASON_TEXTS, **fields)
 
 
 def assessment_view(w: Words) -> dict[str, Any]:

@@ -483,17 +483,20 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def text(lang: str, key: str, **fields: object) -> str:
-    """Return the text ``key`` in ``lang`` with ``fields`` filled in.
+def text(lang: str, key: str, table: dict[str, dict[str, str]] | None = None,
+         **fields: object) -> str:
+    """Return the text ``key`` in ``lang`` of ``table`` (default :data:`TEXTS`), filled in.
 
     Every field the text names must be given (a missing one is an error, never a blank).
+    The other text tables (the assessment's reasons, the trend checks') are filled here too.
 
     Examples
     --------
     >>> text("en", "version", version="0.1.0")
     'effekt 0.1.0'
     """
-    return Template(TEXTS[lang][key]).substitute({k: str(v) for k, v in fields.items()})
+    return Template((TEXTS if table is None else table)[lang][key]).substitute(
+        {k: str(v) for k, v in fields.items()})
 
 
 def fmt_number(x: float | None, decimals: int, lang: str) -> str:

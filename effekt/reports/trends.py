@@ -10,9 +10,9 @@ under those violations, for the budget section); every sentence from
 
 from __future__ import annotations
 
-from string import Template
 from typing import Any
 
+from effekt.reports.texts import text
 from effekt.reports.words import Quantity, Words
 
 __all__ = ["TREND_TEXTS", "trends_view"]
@@ -144,8 +144,7 @@ TREND_TEXTS: dict[str, dict[str, str]] = {
 
 
 def _say(w: Words, key: str, **fields: Any) -> str:
-    return Template(TREND_TEXTS[w.lang][key]).substitute({k: str(v) for k, v in
-                                                          fields.items()})
+    return text(w.lang, key, TREND_TEXTS, **fields)
 
 
 def _bacon(w: Words, q: Quantity) -> dict[str, Any] | None:

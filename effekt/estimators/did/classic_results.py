@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -419,6 +419,8 @@ class EventStudyResult(_ClusteredRegression):
         The outcome column.
     """
 
+    _plot_title: ClassVar[str] = "Event study"
+
     event_time: np.ndarray
     estimate: np.ndarray
     std_error: np.ndarray
@@ -585,6 +587,6 @@ class EventStudyResult(_ClusteredRegression):
         ax = event_study_plot(
             frame["event_time"], frame["estimate"], frame["ci_lower"], frame["ci_upper"],
             reference=self.reference, xlabel="Event time (periods since treatment)",
-            ylabel=f"Estimate ({self.level:.0%} CI)", title="Event study", ax=ax,
+            ylabel=f"Estimate ({self.level:.0%} CI)", title=self._plot_title, ax=ax,
         )
         return figure_of(ax)

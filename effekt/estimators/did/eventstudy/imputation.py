@@ -213,7 +213,12 @@ def _check_pretrend(pretrend: object) -> int:
 def _horizons(horizons: Sequence[int] | None, available: np.ndarray) -> np.ndarray:
     if horizons is None:
         return available
-    values = [horizons] if isinstance(horizons, int | np.integer) else list(horizons)
+    if isinstance(horizons, int | np.integer):
+        values = [horizons]
+    elif isinstance(horizons, str) or not hasattr(horizons, "__iter__"):
+        values = [horizons]  # refused below
+    else:
+        values = list(horizons)
     bad = [h for h in values if isinstance(h, bool) or not isinstance(h, int | np.integer)
            or h < 0]
     if bad or not values:

@@ -16,15 +16,14 @@ heterogeneous treatment effects. *Journal of Econometrics* 225(2), 175-199.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from effekt._docs import fill_doc
 from effekt.errors import NotEstimableError
 from effekt.estimators.did.classic_results import EventStudyResult
-from effekt.plotting import event_study_plot
-from effekt.results import figure_of, format_table
+from effekt.results import format_table
 
 __all__ = ["SunAbrahamResult"]
 
@@ -61,6 +60,8 @@ class SunAbrahamResult(EventStudyResult):
         shares (``False``: the shares are held fixed, as pyfixest and fixest do).
     """
 
+    _plot_title: ClassVar[str] = "Event study (Sun & Abraham)"
+
     cohort_effects: pd.DataFrame = field(repr=False)
     cohort_vcov: pd.DataFrame = field(repr=False)
     n_treated: np.ndarray = field(repr=False)
@@ -96,24 +97,6 @@ class SunAbrahamResult(EventStudyResult):
         return (head + "\n\n" + format_table(table, integers=["n_treated"])
                 + "\n\nCohort effects CATT(g, e) and their weights\n"
                 + format_table(cells, integers=["n_treated"]))
-
-    @fill_doc
-    def plot(self, ax=None):
-        """Plot the IW estimates and confidence intervals by event time.
-
-        Parameters
-        ----------
-        %(results_plot)s
-        """
-        frame = self.to_frame()
-        frame = frame[~frame["reference"]]
-        ax = event_study_plot(
-            frame["event_time"], frame["estimate"], frame["ci_lower"], frame["ci_upper"],
-            reference=self.reference, xlabel="Event time (periods since treatment)",
-            ylabel=f"Estimate ({self.level:.0%} CI)",
-            title="Event study (Sun & Abraham)", ax=ax,
-        )
-        return figure_of(ax)
 
     def wild_bootstrap(self, *args, **kwargs):
         """Not available: the IW rows are weighted sums of regression coefficients.
