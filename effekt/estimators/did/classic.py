@@ -61,7 +61,7 @@ def _least_squares(
     return coef, cov
 
 
-def _two_way_fit(
+def two_way_fit(
     df: pd.DataFrame, *, outcome: str, unit: str, time: str, exog: dict[str, np.ndarray],
     cluster: str, weights: str | None, reason: str = "", se: str = "CR1",
 ) -> tuple[np.ndarray, Covariance, int, WildData]:
@@ -372,7 +372,7 @@ def twfe(
         reason = ("every unit is treated, all from the same period, so there is no never-"
                   "treated or not-yet-treated unit to compare with and the treatment is "
                   "collinear with the period effects; add never-treated units.")
-    coef, cov, nobs, wild = _two_way_fit(
+    coef, cov, nobs, wild = two_way_fit(
         df, outcome=outcome, unit=unit, time=time, exog={treatment: treat.to_numpy()},
         cluster=cluster, weights=weights, reason=reason, se=se,
     )
@@ -532,7 +532,7 @@ def event_study(
                   "dummies are collinear unless an end of the window is binned (pass "
                   "leads= or lags= inside the observed event times) or never-treated units "
                   "are added.")
-    coef, cov, nobs, wild = _two_way_fit(
+    coef, cov, nobs, wild = two_way_fit(
         df, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster, weights=weights,
         reason=reason, se=se,
     )

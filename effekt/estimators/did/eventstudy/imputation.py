@@ -48,7 +48,7 @@ from effekt._checks import as_columns, check_choice, check_level, check_standard
 from effekt._docs import fill_doc
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.did._input import event_times, show, validate
-from effekt.estimators.did.classic import _two_way_fit
+from effekt.estimators.did.classic import two_way_fit
 from effekt.estimators.did.eventstudy.imputation_results import ImputationResult
 from effekt.estimators.inference import wald_test
 from effekt.results import effect_frame
@@ -242,7 +242,7 @@ def _pretrend(df: pd.DataFrame, rows: np.ndarray, e: np.ndarray, k: int, *, outc
         raise NotEstimableError(f"pretrend={k}: no untreated observations at event time(s) "
                                 f"{empty}; choose fewer pre-periods.")
     exog = {**leads, **{c: sub[c].to_numpy(dtype=float) for c in covs}}
-    coef, cov, _, _ = _two_way_fit(
+    coef, cov, _, _ = two_way_fit(
         sub, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster,
         weights=weights, reason="the leads cover every pre-period of the treated units; "
         "choose fewer pre-periods")

@@ -33,7 +33,7 @@ from effekt._docs import fill_doc
 from effekt.errors import EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.covariance import influence_vcov
 from effekt.estimators.did._input import event_times, show, validate
-from effekt.estimators.did.classic import _two_way_fit
+from effekt.estimators.did.classic import two_way_fit
 from effekt.estimators.did.eventstudy.sun_abraham_results import SunAbrahamResult
 from effekt.estimators.wild import WildData
 from effekt.results import effect_frame, labelled_vcov
@@ -291,7 +291,7 @@ def sun_abraham(
     exog = {f"{c}:{k}": (cell_of_row == j).astype(float)
             for j, (c, k) in enumerate(zip(cells["cohort"], cells["event_time"], strict=True))}
     exog.update({c: data[c].to_numpy(dtype=float) for c in covs})
-    coef, cov, nobs, wild = _two_way_fit(
+    coef, cov, nobs, wild = two_way_fit(
         data, outcome=outcome, unit=unit, time=time, exog=exog, cluster=cluster,
         weights=None,
         reason=("time-invariant covariates are absorbed by the unit effects" if covs
