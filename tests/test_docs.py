@@ -23,8 +23,8 @@ DOCS = REPO / "docs"
 GUIDES = sorted((DOCS / "guides").glob("*.md"))
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 PACKAGES = ["effekt", "effekt.errors", "effekt.data", "effekt.synthetic", "effekt.estimators",
-            "effekt.budgeting", "effekt.study", "effekt.power", "effekt.reports",
-            "effekt.plotting"]
+            "effekt.budgeting", "effekt.study", "effekt.power", "effekt.register",
+            "effekt.reports", "effekt.plotting"]
 
 
 @pytest.fixture(scope="module")
