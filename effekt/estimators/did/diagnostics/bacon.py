@@ -183,7 +183,7 @@ def bacon_decomposition(
 
     Examples
     --------
-    >>> from effekt.estimators.did.diagnostics.bacon import bacon_decomposition
+    >>> from effekt.estimators import bacon_decomposition
     >>> from effekt.synthetic.examples import staggered_panel
     >>> df = staggered_panel(n_units=60, periods=6, cohorts=(3, 5), effect=1.0)
     >>> dec = bacon_decomposition(df, outcome="y", unit="id", time="t", cohort="g")
@@ -336,7 +336,7 @@ def cohort_from_treatment(df: pd.DataFrame, unit: str, time: str, treatment: str
     Examples
     --------
     >>> import pandas as pd
-    >>> from effekt.estimators.did.diagnostics.bacon import cohort_from_treatment
+    >>> from effekt.estimators.did.diagnostics import cohort_from_treatment
     >>> df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 2], "t": [1, 2, 3, 1, 2, 3],
     ...                    "d": [0, 1, 1, 0, 0, 0]})
     >>> cohort_from_treatment(df, "id", "t", "d").tolist()

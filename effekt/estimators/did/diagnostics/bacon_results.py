@@ -87,7 +87,7 @@ class BaconDecomposition(ResultsBase):
 
     Examples
     --------
-    >>> from effekt.estimators.did.diagnostics.bacon import bacon_decomposition
+    >>> from effekt.estimators import bacon_decomposition
     >>> from effekt.synthetic.examples import staggered_panel
     >>> df = staggered_panel(n_units=60, periods=6, cohorts=(3, 5), seed=1)
     >>> dec = bacon_decomposition(df, outcome="y", unit="id", time="t", cohort="g")

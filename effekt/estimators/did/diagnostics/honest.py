@@ -180,7 +180,7 @@ def honest_did_from_estimates(
     Examples
     --------
     >>> import numpy as np
-    >>> from effekt.estimators.did.diagnostics.honest import honest_did_from_estimates
+    >>> from effekt.estimators import honest_did_from_estimates
     >>> beta = np.array([0.01, -0.01, 0.0, 1.0, 1.2])
     >>> res = honest_did_from_estimates(beta, np.eye(5) * 0.01, num_pre=3,
     ...                                 restriction="smoothness", m=[0, 0.1])
@@ -370,7 +370,7 @@ def honest_did(
     Examples
     --------
     >>> from effekt.estimators import event_study
-    >>> from effekt.estimators.did.diagnostics.honest import honest_did
+    >>> from effekt.estimators import honest_did
     >>> from effekt.synthetic.examples import staggered_panel
     >>> df = staggered_panel(n_units=60, periods=6, cohorts=(4,), effect=1.0, seed=1)
     >>> es = event_study(df, outcome="y", unit="id", time="t", cohort="g")

@@ -352,7 +352,7 @@ def imputation_did(
 
     Examples
     --------
-    >>> from effekt.estimators.did.eventstudy.imputation import imputation_did
+    >>> from effekt.estimators import imputation_did
     >>> from effekt.synthetic.examples import staggered_panel
     >>> df = staggered_panel(n_units=200, periods=6, cohorts=(3, 4), effect=1.0)
     >>> res = imputation_did(df, outcome="y", unit="id", time="t", cohort="g", pretrend=1)

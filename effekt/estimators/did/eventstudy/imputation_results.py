@@ -149,7 +149,7 @@ class ImputationResult(EffectResults):
 
         Examples
         --------
-        >>> from effekt.estimators.did.eventstudy.imputation import imputation_did
+        >>> from effekt.estimators import imputation_did
         >>> from effekt.synthetic.examples import staggered_panel
         >>> df = staggered_panel(n_units=60, periods=6, cohorts=(3, 5), effect=1.0)
         >>> res = imputation_did(df, outcome="y", unit="id", time="t", cohort="g")

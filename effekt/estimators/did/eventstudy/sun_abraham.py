@@ -245,7 +245,7 @@ def sun_abraham(
 
     Examples
     --------
-    >>> from effekt.estimators.did.eventstudy.sun_abraham import sun_abraham
+    >>> from effekt.estimators import sun_abraham
     >>> from effekt.synthetic.examples import staggered_panel
     >>> df = staggered_panel(n_units=200, periods=6, cohorts=(3, 5), effect=1.0)
     >>> res = sun_abraham(df, outcome="y", unit="id", time="t", cohort="g")
