@@ -199,7 +199,10 @@ def _budget(w: Words) -> dict[str, Any] | None:
             [w.name(o) for o in b["outcomes_without"]]))], "table": None}
     nok = w.f.number
     notes = [_say(w, "npv", outcomes=w.words([w.name(o) for o in b["outcomes"]]),
-                  schedule=_say(w, f"schedule_{b['schedule']}"),
+                  # a schedule this version has no words for is shown by its name
+                  schedule=(_say(w, f"schedule_{b['schedule']}")
+                            if f"schedule_{b['schedule']}" in TREND_TEXTS[w.lang]
+                            else b["schedule"]),
                   npv=nok(b["npv_at_estimate_nok"], 0))]
     at = {r["m"]: r["npv_nok"] for r in b["grid"]}
     if b["negative_at_estimate"]:
