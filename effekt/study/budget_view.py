@@ -22,8 +22,14 @@ __all__ = ["budget_trend_sensitivity", "budget_view", "budget_years"]
 
 def budget_years(e: Estimate, horizon: int, beyond: str) -> list[int | None]:
     """Return the event time whose estimate each budget year takes (None: no effect)."""
-    post = sorted(int(x) for x in e.event["event_time"] if x >= 0) if len(e.event) else [0]
-    last = "last" if not len(e.event) else beyond
+    return _years([int(x) for x in e.event["event_time"]] if len(e.event) else None,
+                  horizon, beyond)
+
+
+def _years(event_times: list[int] | None, horizon: int, beyond: str) -> list[int | None]:
+    """Map budget years to event times; ``None`` times: one estimate (time 0) held throughout."""
+    post = sorted(t for t in event_times if t >= 0) if event_times is not None else [0]
+    last = "last" if event_times is None else beyond
     return [t if t in post else post[-1] if last == "last" and post and t > post[-1]
             else None for t in range(horizon)]
 
@@ -124,11 +130,10 @@ def budget_trend_sensitivity(study: Study, inputs: list[dict[str, Any]],
         return {"status": "not_run", "reason": "no_honest_did", "outcomes_without": missing}
     rows = []
     for i in inputs:
-        est = dict(zip(i["event_time"], i["estimate"], strict=True))
-        years = ([t if t in est else max(est) if i["beyond"] == "last" and t > max(est)
-                  else None for t in range(i["horizon"])] if est else [])
-        effects = ([est[t] if t is not None else float("nan") for t in years] if est
-                   else [i["estimate"][0]] * i["horizon"])
+        # the shown estimates only, year by year as the budget view maps them
+        est = dict(zip(i["event_time"], i["estimate"], strict=True)) or {0: i["estimate"][0]}
+        years = _years(list(i["event_time"]) or None, i["horizon"], i["beyond"])
+        effects = [est[t] if t is not None else float("nan") for t in years]
         h = honest[i["outcome"]]
         rows.append({"nok_per_unit": i["nok_per_unit"], "n_cases": i["n_cases"],
                      "effects": effects, "estimate": h["estimate"], "grid": h["grid"]})

@@ -23,7 +23,7 @@ from effekt.estimators.inference import wald_test
 from effekt.results import confidence_interval, p_value
 from effekt.study.assessment import MIN_CLUSTERS
 
-__all__ = ["Estimate", "cohorts_of", "estimate"]
+__all__ = ["Estimate", "cohorts_of", "estimate", "treated_outside"]
 
 _EVENT_COLUMNS = ["event_time", "estimate", "std_error", "ci_lower", "ci_upper", "n_treated"]
 
@@ -112,6 +112,15 @@ def cohorts_of(panel: pd.DataFrame, unit: str, anticipation: int) -> pd.DataFram
     return d
 
 
+def treated_outside(cohort: pd.Series, first: int, last: int) -> tuple[pd.Series, pd.Series]:
+    """Return the masks of cohorts treated in or before ``first``, and after ``last``.
+
+    The staggered designs leave both out: the first have no period before treatment, the
+    second none after it.
+    """
+    return cohort.between(1, first), cohort > last
+
+
 def _outcome_sd(d: pd.DataFrame, y: str) -> float:
     pre = d[(d["cohort"] > 0) & (d["period"] < d["cohort"])][y].dropna()
     return float(pre.std()) if len(pre) > 1 else float("nan")
@@ -167,8 +176,7 @@ def _staggered(panel, unit, y, covs, opts, seed, window) -> Estimate:
         bad = d.loc[d[need].isna().any(axis=1), unit].unique()
         d = d[~d[unit].isin(bad)]
     units = d.drop_duplicates(unit)
-    early = units["cohort"].between(1, lo_p)
-    late = units["cohort"] > hi_p
+    early, late = treated_outside(units["cohort"], lo_p, hi_p)
     d = d[~d[unit].isin(units.loc[early | late, unit])]
     flow = [("units_in_panel", n_units), ("units_with_outcome", n_measured),
             ("dropped_missing_covariate_or_cluster", n_measured - len(units)),

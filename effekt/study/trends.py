@@ -26,20 +26,13 @@ from scipy import stats
 from effekt.errors import DataError, EffektError, NotEstimableError
 from effekt.estimators import bacon_decomposition, honest_did_from_estimates
 from effekt.reports import disclosure
-from effekt.study.designs import Estimate, estimate
+from effekt.study.designs import Estimate, estimate, treated_outside
 
 __all__ = ["HONEST_GRID", "bacon_check", "honest_check", "honest_event_study"]
 
 #: the values of HonestDiD's Mbar written for every study (Rambachan & Roth 2023 read
 #: Mbar = 1 as "post-treatment violations no larger than the largest pre-treatment one")
 HONEST_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
-
-
-def _outside(d: pd.DataFrame, unit: str) -> pd.Series:
-    """Units treated in or before the first period, or after the last (the designs drop them)."""
-    lo, hi = d["period"].min(), d["period"].max()
-    c = d.groupby(unit)["cohort"].first()
-    return c[(c > 0) & ((c <= lo) | (c > hi))]
 
 
 def bacon_check(panel: pd.DataFrame, unit: str, outcome: str, min_cell: int
@@ -66,7 +59,9 @@ def bacon_check(panel: pd.DataFrame, unit: str, outcome: str, min_cell: int
     ('ok', 1.0)
     """
     d = panel.loc[panel[outcome].notna(), [unit, "period", "cohort", outcome]]
-    d = d[~d[unit].isin(_outside(d, unit).index)]
+    cohort = d.groupby(unit)["cohort"].first()
+    early, late = treated_outside(cohort, d["period"].min(), d["period"].max())
+    d = d[~d[unit].isin(cohort.index[early | late])]
     n_periods = d["period"].nunique()
     full = d.groupby(unit)["period"].transform("nunique") == n_periods
     d = d[full]
