@@ -201,6 +201,14 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30)
 
+    def add_argument(self, action: argparse.Action) -> None:
+        """Count a subcommand's indent in the help column, so a long name keeps its line."""
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._get_subactions():
+                self._action_max_length = max(self._action_max_length,
+                                              len(choice.dest) + self._current_indent + 4)
+
 
 def _leaf(sub: argparse._SubParsersAction, name: str, help: str, description: str,
           examples: Sequence[str]) -> argparse.ArgumentParser:
@@ -359,6 +367,9 @@ def _parser() -> argparse.ArgumentParser:
                         "synthetic, holf, samhandling and budget are replaced on each run "
                         "and must be new, empty or the demo's own earlier outputs")
     d.set_defaults(func=_cmd_demo)
+    from effekt.cli_register import add_register_commands  # stdlib; pandas when run
+
+    add_register_commands(sub, _group, _leaf)
     return p
 
 

@@ -195,7 +195,9 @@ def test_version():
 def test_every_command_is_reachable():
     names = {" ".join(words) for words, _ in COMMANDS}
     assert names == {"", "synth", "budget", "budget template", "budget run", "study",
-                     "study run", "study check", "demo"}
+                     "study run", "study check", "demo", "register", "register add",
+                     "register add-external", "register show", "register export",
+                     "register portfolio"} | ({"study lock"} & names)
 
 
 @pytest.mark.parametrize(("words", "parser"), COMMANDS,

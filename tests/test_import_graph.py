@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "effekt"
-LAZY_IMPORTS_ALLOWED = {"effekt.cli"}
+LAZY_IMPORTS_ALLOWED = {"effekt.cli", "effekt.cli_register"}
 MAX_MODULES_PER_FOLDER = 12
 
 

@@ -1,9 +1,31 @@
-"""The effect register: pooling effects measured in several places or studies.
+"""The effect register: effect entries from studies and the literature, pooled and ranked.
 
-:func:`random_effects` pools estimates with their standard errors in a random-effects
-meta-analysis (REML or DerSimonian-Laird), with results matching R metafor's ``rma``.
+* :func:`entries_from_results`, :func:`entries_from_table`, :func:`add_entries` and
+  :func:`read_register`: the register folder (``entries.parquet`` and effekt's manifest);
+* :mod:`effekt.register.grades`: evidence grades 0–5, mapped to Ungsinn and EIF levels;
+* :func:`random_effects` and :func:`pooled_effects`: random-effects pooling (REML or
+  DerSimonian-Laird, matching R metafor's ``rma``);
+* :func:`portfolio`: NPV by Monte Carlo, P(NPV > 0), who pays and who gains, and the
+  expected value of perfect information per measure.
+
+The command line is ``effekt register add|add-external|show|export|portfolio``.
 """
 
+from effekt.register.grades import EIF_LEVEL, UNGSINN_LEVEL, entry_grade, pooled_grade
 from effekt.register.pooling import PoolingMethod, RandomEffectsResult, random_effects
+from effekt.register.portfolio import COST_COLUMNS, Portfolio, portfolio
+from effekt.register.store import (
+    ENTRY_COLUMNS,
+    EXTERNAL_REQUIRED,
+    POOLED_COLUMNS,
+    add_entries,
+    entries_from_results,
+    entries_from_table,
+    pooled_effects,
+    read_register,
+)
 
-__all__ = ["PoolingMethod", "RandomEffectsResult", "random_effects"]
+__all__ = ["COST_COLUMNS", "EIF_LEVEL", "ENTRY_COLUMNS", "EXTERNAL_REQUIRED", "POOLED_COLUMNS",
+           "UNGSINN_LEVEL", "PoolingMethod", "Portfolio", "RandomEffectsResult",
+           "add_entries", "entries_from_results", "entries_from_table", "entry_grade",
+           "pooled_effects", "pooled_grade", "portfolio", "random_effects", "read_register"]

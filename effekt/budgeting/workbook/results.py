@@ -42,6 +42,14 @@ def require_openpyxl() -> Any:
 
 
 _SECTOR_LABELS: dict[str, tuple[str, str]] = {
+    "measure": ("Tiltak", "Measure"),
+    "evidence_grade": ("Evidensgrad (0–5, Ungsinn)", "Evidence grade (0–5, Ungsinn)"),
+    "cost_nok": ("Kostnad per deltaker", "Cost per participant"),
+    "payer": ("Betaler", "Payer"),
+    "p_npv_positive": ("Sannsynlighet for positiv nåverdi", "P(NPV > 0)"),
+    "evpi_nok": ("Verdi av full informasjon (EVPI)", "Value of perfect information (EVPI)"),
+    "outcomes": ("Prisede utfall", "Priced outcomes"),
+    "reason": ("Grunn", "Reason"),
     "nav": ("NAV (kommunal del)", "NAV (municipal)"),
     "barnevern": ("Barnevern", "Child welfare"),
     "helse_sosial": ("Helse og sosial", "Health and social services"),
@@ -202,6 +210,9 @@ _COLUMN_KINDS: dict[str, str] = {
     **dict.fromkeys(("year", "event_time", "horizon"), "int"),
     **dict.fromkeys(("mean_duration_years", "sd_duration_years"), "years"),
     **dict.fromkeys(("weight", "cv_cost"), "ratio"),
+    **dict.fromkeys(("cost_nok", "evpi_nok"), "nok"),
+    "p_npv_positive": "share",
+    "evidence_grade": "int",
     **dict.fromkeys(("estimate", "std_error"), "estimate"),
 }
 
@@ -237,6 +248,9 @@ SHEET_LABELS: dict[str, tuple[str, str]] = {
     "investment_account": ("Hvem betaler, hvem sparer", "Who pays, who gains"),
     "flows": ("Betaler og sparer per år", "Pays and gains by year"),
     "npv": ("Nåverdi", "Present value"),
+    "portfolio": ("Portefølje", "Portfolio"),
+    "portfolio_sectors": ("Portefølje etter sektor", "Portfolio by sector"),
+    "portfolio_skipped": ("Portefølje uten pris", "Portfolio not priced"),
     "caseload": ("Forløp per år", "Caseload"),
     "catalogue": ("Forløpskatalog", "Trajectory catalogue"),
     "rate_card": ("Resultatkort", "Rate card"),
