@@ -22,8 +22,10 @@ grade   rule (an entry; the pooled grade of a measure and outcome below)
 
 An external entry may carry its own grade (e.g. the Ungsinn level of the measure); it is
 kept as given. The pooled grade of a measure and outcome is the highest entry grade, raised
-to 5 by the rule above, and capped at 3 when the pooled interval holds 0 while an entry
-alone excludes it (the studies disagree).
+to 5 by the rule above, lowered to 0 when an entry graded 0 and no entry graded 4 or more
+while the pooled interval holds 0 (a trusted null is not outvoted by inconclusive studies),
+and capped at 3 when the pooled interval holds 0 while an entry alone excludes it (the
+studies disagree).
 
 The mapping to the EIF Guidebook's levels is approximate and stated as such: grade 5 →
 "4" (established by two or more rigorous evaluations), 4 → "3", 3 → "2" (preliminary
@@ -117,6 +119,9 @@ def pooled_grade(entry_grades: list[int], *, n_studies: int, ci_lower: float,
     >>> pooled_grade([4, 2], n_studies=2, ci_lower=-0.1, ci_upper=0.5,
     ...              entry_significant=[True, False])
     3
+    >>> pooled_grade([0, 2], n_studies=2, ci_lower=-0.1, ci_upper=0.1,
+    ...              entry_significant=[False, False])
+    0
     """
     if not entry_grades:
         return 1
@@ -125,6 +130,8 @@ def pooled_grade(entry_grades: list[int], *, n_studies: int, ci_lower: float,
         ci_lower > 0 or ci_upper < 0)
     if n_studies >= 2 and sum(g >= 4 for g in entry_grades) >= 2 and pooled_significant:
         return 5
+    if not pooled_significant and 0 in entry_grades and grade < 4:
+        return 0  # a trusted study ruled a relevant effect out and nothing better disagrees
     if not pooled_significant and any(entry_significant):
         grade = min(grade, 3)
     return grade

@@ -224,7 +224,7 @@ def portfolio(
     >>> p = portfolio(e, pd.DataFrame({"measure": ["A"], "cost_nok": [20000.0],
     ...                                "sector": ["helse_sosial"]}), horizon=3, seed=1)
     >>> round(float(p.table["p_npv_positive"].iloc[0]), 2)
-    0.89
+    0.76
     """
     check_choice("uncertainty", uncertainty, ("prediction", "mean"))
     if not (isinstance(horizon, int) and horizon >= 1):

@@ -145,6 +145,16 @@ def test_pooled_grade_five_needs_two_independent_graded_studies():
     assert pooled_effects(one)["evidence_grade"].iloc[0] == 4
 
 
+def test_a_trusted_null_is_not_outvoted_by_an_inconclusive_study():
+    null = entries_from_table(_literature(estimate=0.01, std_error=0.02, assessment="high",
+                                          mde=0.06))
+    vague = entries_from_table(_literature(source="Local", estimate=0.16, std_error=0.14,
+                                           assessment="low"))
+    assert null["evidence_grade"].iloc[0] == 0 and vague["evidence_grade"].iloc[0] == 2
+    pooled = pooled_effects(pd.concat([null, vague]))
+    assert pooled["evidence_grade"].iloc[0] == 0 and pooled["eif_level"].iloc[0] == "NE"
+
+
 def test_units_must_agree():
     mixed = pd.concat([entries_from_table(_literature()),
                        entries_from_table(_literature(source="B", unit="days"))])
