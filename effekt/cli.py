@@ -1,4 +1,4 @@
-"""The ``effekt`` command: ``synth``, ``study run|check``, ``budget template|run``, ``demo``.
+"""The ``effekt`` command: ``synth``, ``study run|check|lock``, ``budget template|run``, ``demo``.
 
 Exit codes: 0 success, 2 bad input (a spec, a data table or an argument), 1 any
 other failure. Errors are printed as one line plus a hint; ``--debug`` shows the
@@ -168,6 +168,15 @@ def _cmd_study_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_study_lock(args: argparse.Namespace) -> int:
+    from effekt.study.lock import lock_study
+
+    path = lock_study(args.spec, date=args.date, overwrite=args.force)
+    if not args.quiet:
+        print(path)
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors end with a hint, like the other errors."""
 
@@ -306,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
                          "workbook's settings sheet)")
     br.set_defaults(func=_cmd_budget_run)
 
-    ssub = _group(sub, "study", help="run or check a study spec (TOML)",
+    ssub = _group(sub, "study", help="run, check or lock a study spec (TOML)",
                   description=(
                       "Effect studies from a spec file (TOML) naming the data, population,\n"
                       "exposure, outcomes, design and robustness checks; see studies/holf.toml\n"
@@ -337,7 +346,22 @@ def _parser() -> argparse.ArgumentParser:
                examples=["effekt study check studies/holf.toml"])
     sc.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
     sc.set_defaults(func=_cmd_study_check)
-    for sp in (sr, sc):  # also accepted after the subcommand, as in 'effekt study run X --quiet'
+    sl = _leaf(ssub, "lock", help="lock a study's analysis plan before its outcomes exist",
+               description=(
+                   "Pre-register a study: write <spec stem>.lock.json beside the spec with\n"
+                   "the spec's sha256, the resolved plan, the date and fingerprints of the\n"
+                   "data's non-outcome tables (the outcome table is never read). Later runs\n"
+                   "report every deviation from the locked plan."),
+               examples=["effekt study lock studies/holf.toml",
+                         "effekt study lock studies/holf.toml --date 2026-01-31 --force"])
+    sl.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
+    sl.add_argument("--date", metavar="YYYY-MM-DD", default=None,
+                    help="the date of the lock (default today)")
+    sl.add_argument("--force", action="store_true",
+                    help="replace an existing lock (without it an existing lock is refused, "
+                         "exit 2)")
+    sl.set_defaults(func=_cmd_study_lock)
+    for sp in (sr, sc, sl):  # also accepted after the subcommand: 'effekt study run X --quiet'
         sp.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="print nothing but errors (same as 'effekt --quiet ...')")
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,

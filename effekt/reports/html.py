@@ -27,6 +27,7 @@ from effekt.reports.contract import check_results
 from effekt.reports.figures import event_study_png, love_plot_png
 from effekt.reports.formatting import DASH
 from effekt.reports.labels import ESTIMAND_WORDS, humanise, sector_name
+from effekt.reports.preregistration import preregistration_view
 from effekt.reports.texts import TEXTS
 from effekt.reports.trends import trends_view
 from effekt.reports.words import MARK, Quantity, Words, hidden
@@ -433,6 +434,7 @@ class _Report(Words):
                 "pretrend": self.pretrend(), "balance": self.balance(), "flow": self.flow(),
                 "robustness": self.robustness(), "trends": trends_view(self),
                 "budget": self.budget(),
+                "preregistration": preregistration_view(self, self.res.get("preregistration")),
                 "design": self.design(), "limitations": self.limitations(),
                 "secondary_note": self.t("secondary_note", min_cell=self.min_cell)}
 

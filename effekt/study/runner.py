@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,7 @@ from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_
 from effekt.study.budget_view import budget_trend_sensitivity, budget_view
 from effekt.study.cells import secondary_text, study_cells
 from effekt.study.designs import Estimate, cohorts_of, estimate
+from effekt.study.lock import _frame_digest, _relative, preregistration
 from effekt.study.spec import Outcome, Study, load_spec
 from effekt.study.trends import bacon_check, honest_check, honest_event_study
 from effekt.study.warning_log import WarningLog
@@ -63,12 +63,6 @@ def _sha256(path: Path) -> str:
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
-    return h.hexdigest()
-
-
-def _frame_digest(frame: pd.DataFrame) -> str:
-    h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 
@@ -450,6 +444,7 @@ def compute(study: Study, progress: Progress = _quiet) -> dict[str, Any]:
                            disclosure.is_small(n, min_cell) for n in first.event["n_treated"]),
                        "secondary_cells": len(secondary), "withheld": withheld},
         "warnings": log.disclosed(min_cell, _labels(p, study.anticipation)),
+        "preregistration": preregistration(study),  # the lock beside the spec, if any
     }
     results["assessment"] = assess(
         results, n_clusters=first.n_clusters, requested=spec["robustness"],
@@ -480,14 +475,6 @@ def _pretest_power(e: Estimate, test: dict[str, Any]) -> dict[str, float] | None
     scale = (float(crit) / float(stats.chi2.isf(0.05, test["df"]))
              if crit is not None and math.isfinite(crit) else 1.0)
     return pretrend_power(pre, e.event_vcov, post, varying_base=varying, critical_scale=scale)
-
-
-def _relative(folder: Path, spec: Path) -> str:
-    """Return ``folder`` relative to the spec's folder, with ``/``; its name on another drive."""
-    try:
-        return Path(os.path.relpath(folder, Path(spec).resolve().parent)).as_posix()
-    except ValueError:
-        return folder.name
 
 
 def _protected(study: Study) -> dict[str, Path]:
