@@ -104,6 +104,9 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         raise SpecError(f"--out {args.out}: expected a .csv or .xlsx file.")
     check_output_file(args.out, overwrite=args.force)
     costs_path = args.costs
+    if not costs_path.is_file():
+        raise DataError(f"--costs {costs_path}: no such file; give a .csv or .xlsx table with "
+                        "the columns measure, cost_nok, sector.")
     costs = (pd.read_csv(costs_path) if costs_path.suffix.lower() == ".csv" else
              pd.read_excel(costs_path) if costs_path.suffix.lower() == ".xlsx" else None)
     if costs is None:

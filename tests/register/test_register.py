@@ -241,3 +241,5 @@ def test_cli_add_show_export_portfolio(study_out, tmp_path, capsys):
     assert main(["--quiet", "register", "portfolio", str(reg), "--costs", str(costs),
                  "--out", str(out)]) == 2  # never overwrites without --force
     assert main(["--quiet", "register", "add", str(study_out), "--register", str(reg)]) == 2
+    assert main(["--quiet", "register", "portfolio", str(reg), "--costs",
+                 str(tmp_path / "absent.csv"), "--out", str(tmp_path / "q.csv")]) == 2
