@@ -124,11 +124,13 @@ def lock_study(spec: str | Path, *, date: str | None = None, overwrite: bool = F
 
     Examples
     --------
-    >>> import tempfile, pathlib, shutil, effekt
+    >>> import json, tempfile, pathlib, effekt
     >>> root = pathlib.Path(effekt.__file__).parents[1]
+    >>> text = (root / "studies" / "samhandling.toml").read_text(encoding="utf-8")
+    >>> data = json.dumps((root / "synthetic_data").as_posix())  # the copy's data: absolute
     >>> with tempfile.TemporaryDirectory() as d:
     ...     spec = pathlib.Path(d) / "s.toml"
-    ...     _ = shutil.copy(root / "studies" / "samhandling.toml", spec)
+    ...     _ = spec.write_text(text.replace('"../synthetic_data"', data), encoding="utf-8")
     ...     lock = lock_study(spec, date="2026-01-31")
     ...     print(lock.name, read_lock(spec)["locked_at"])
     s.lock.json 2026-01-31
