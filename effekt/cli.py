@@ -143,7 +143,8 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
     from effekt.study import run_study
     from effekt.study.runner import progress_to_stderr
 
-    results = run_study(args.spec, args.out, progress=None if args.quiet else progress_to_stderr)
+    results = run_study(args.spec, args.out, progress=None if args.quiet else progress_to_stderr,
+                        register=args.register)
     if not args.quiet:
         m = results["main"]
         shown = "suppressed (<min_cell)" if m["suppressed"] else (
@@ -330,13 +331,20 @@ def _parser() -> argparse.ArgumentParser:
                    "temporary folder first: a failed run leaves --out as it was.\n"
                    "Progress goes to stderr, the main estimate to stdout."),
                examples=["effekt study run studies/holf.toml --out out/holf",
-                         "effekt study run studies/samhandling.toml --out out/s --quiet"])
+                         "effekt study run studies/samhandling.toml --out out/s --quiet",
+                         "effekt study run studies/holf.toml --out out/holf "
+                         "--register register"])
     sr.add_argument("spec", type=Path, metavar="SPEC", help="the study spec (a TOML file)")
     sr.add_argument("--out", type=Path, required=True, metavar="FOLDER",
                     help="output folder (required): new, empty or an earlier study output, "
                          "which is replaced as a whole on success; any other folder, the "
                          "data folder and the spec's place are refused (exit 2), and "
                          "there is no --force for folders")
+    sr.add_argument("--register", type=Path, default=None, metavar="DIR",
+                    help="an effect register folder (effekt register add): the report "
+                         "compares each outcome with the register's entries of the same "
+                         "measure and outcome (this study's own entries left out); the "
+                         "register is only read")
     sr.set_defaults(func=_cmd_study_run)
     sc = _leaf(ssub, "check", help="validate a spec against its data; estimate nothing",
                description=(

@@ -28,6 +28,7 @@ from effekt.reports.figures import event_study_png, love_plot_png
 from effekt.reports.formatting import DASH
 from effekt.reports.labels import ESTIMAND_WORDS, humanise, sector_name
 from effekt.reports.preregistration import preregistration_view
+from effekt.reports.register_view import register_view
 from effekt.reports.texts import TEXTS
 from effekt.reports.trends import trends_view
 from effekt.reports.words import MARK, Quantity, Words, hidden
@@ -435,6 +436,7 @@ class _Report(Words):
                 "robustness": self.robustness(), "trends": trends_view(self),
                 "budget": self.budget(),
                 "preregistration": preregistration_view(self, self.res.get("preregistration")),
+                "register": register_view(self, self.res.get("register_comparison")),
                 "design": self.design(), "limitations": self.limitations(),
                 "secondary_note": self.t("secondary_note", min_cell=self.min_cell)}
 

@@ -31,6 +31,8 @@ from effekt._io import check_output_folder, output_folder
 from effekt.data import RecordStore, panel, sector_columns
 from effekt.errors import DataError, EffektError, SpecError
 from effekt.estimators import e_value
+from effekt.register.compare import compare_with_register, no_register, register_fingerprint
+from effekt.register.store import read_register
 from effekt.reports import disclosure, render_report
 from effekt.study import population as pop
 from effekt.study.assessment import assess, minimum_detectable_effect, pretrend_power
@@ -513,11 +515,22 @@ def _write_outputs(folder: Path, study: Study, results: dict[str, Any]) -> None:
     (folder / "report.html").write_text(render_report(results), encoding="utf-8")
 
 
+def _register_entries(register: str | Path | None) -> pd.DataFrame | None:
+    """Return the entries of the register to compare with (None: no register given)."""
+    if register is None:
+        return None
+    if not Path(register).is_dir():
+        raise SpecError(f"register {register}: no such folder; give a folder written by "
+                        "'effekt register add'.")
+    return read_register(register)
+
+
 def run_study(
     spec: str | Path | Study,
     out: str | Path,
     *,
     progress: Progress | None = None,
+    register: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run a study spec and write its report and results into the folder ``out``.
 
@@ -540,6 +553,13 @@ def run_study(
         The output folder.
     progress : callable, optional
         Called with a short message before each long step (e.g. print to stderr).
+    register : str or pathlib.Path, optional
+        An effect register folder (``effekt register add``): each outcome is compared with
+        the register's entries of the same measure and outcome
+        (:func:`effekt.register.compare_with_register`), in ``results["register_comparison"]``
+        and the report's section "Compared with the effect register". This study's own
+        entries (same spec sha256) are left out. Without it the report says that no
+        register was given.
 
     Returns
     -------
@@ -549,7 +569,8 @@ def run_study(
     Raises
     ------
     SpecError
-        A bad spec, or an ``out`` that the output rule refuses.
+        A bad spec, an ``out`` that the output rule refuses, or a ``register`` that does
+        not exist or is not an effekt register (all before the study is estimated).
 
     Examples
     --------
@@ -564,7 +585,13 @@ def run_study(
     say = progress or _quiet
     protect = _protected(study)
     check_output_folder(out, "study", protect=protect)  # refuse before the long run
+    entries = _register_entries(register)
     results = compute(study, say)
+    results["register_comparison"] = (
+        no_register() if entries is None else compare_with_register(
+            results, entries, register=str(register),
+            fingerprint=register_fingerprint(register),
+            study_id=hashlib.sha256(study.path.read_text(encoding="utf-8").encode()).hexdigest()))
     with output_folder(out, "study", protect=protect) as tmp:
         say("writing the report and results")
         _write_outputs(tmp, study, results)
