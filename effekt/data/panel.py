@@ -103,7 +103,7 @@ def _first_exposure(store: RecordStore, exposure: str) -> ir.Table:
     ex = ex.filter(ex.pilot == exposure)
     counts = ex.aggregate(
         n=ex.count(),
-        n_provider=(ex.person_id.isnull() & ex.family_id.isnull()).sum(),
+        n_provider=(ex.person_id.isnull() & ex.family_id.isnull()).sum().fill_null(0),
     ).to_pandas()
     if int(counts["n"].iloc[0]) == 0:
         pilots = store.table("exposures").select("pilot").distinct().to_pandas()["pilot"]
@@ -119,7 +119,7 @@ def _first_exposure(store: RecordStore, exposure: str) -> ir.Table:
         .join(persons.select("person_id", "family_id"), "family_id")
         .select("person_id", "_date"),
     ]
-    if int(counts["n_provider"].iloc[0] or 0):
+    if int(counts["n_provider"].iloc[0]):
         if "provider_id" not in persons.columns:
             raise DataError(
                 f"exposures of pilot {exposure!r} are keyed by provider_id, but persons has no "
@@ -137,18 +137,34 @@ def _first_exposure(store: RecordStore, exposure: str) -> ir.Table:
     return both.group_by("person_id").aggregate(_first=both._date.min())
 
 
-def _family_attributes(persons: ir.Table, columns: list[str]) -> dict[str, ir.Value]:
-    out: dict[str, ir.Value] = {"n_persons": persons.count()}
+def _family_attributes(persons: ir.Table, columns: list[str]) -> ir.Table:
+    """One row per family: ``n_persons``, the members' mean of each numeric column (the share
+    for booleans) and the most common value of every other column.
+
+    The most common value is a count per (family, value) and a ranked pick, ties going to the
+    smallest value, so that every engine gives the same answer (Spark has no ``mode``).
+    """
     schema = persons.schema()
+    means: dict[str, ir.Value] = {"n_persons": persons.count()}
+    modal = []
     for col in columns:
         dtype = schema[col]
         if dtype.is_boolean():
-            out[col] = persons[col].cast("float64").mean()
+            means[col] = persons[col].cast("float64").mean()
         elif dtype.is_numeric() and col != "provider_id":
-            out[col] = persons[col].mean()
+            means[col] = persons[col].mean()
         else:
-            out[col] = persons[col].mode()
-    return out
+            modal.append(col)
+    out = persons.group_by("family_id").aggregate(**means)
+    for col in modal:
+        known = persons.filter(persons[col].notnull())
+        counts = known.group_by(["family_id", col]).aggregate(_n=known.count())
+        rank = ibis.row_number().over(group_by="family_id",
+                                      order_by=[ibis.desc(counts._n), counts[col]])
+        top = counts.mutate(_rank=rank)
+        top = top.filter(top._rank == 0).select("family_id", col)
+        out = out.left_join(top, "family_id").drop("family_id_right")
+    return out.select("family_id", "n_persons", *columns)
 
 
 def panel(
@@ -188,7 +204,7 @@ def panel(
     covariates : list of str, optional
         Columns of ``persons``, taken as baseline (measured before exposure). For
         ``unit="family"`` numbers are averaged over members, booleans give the share that
-        is true, other columns the most common value.
+        is true, other columns the most common value (a tie goes to the smallest).
     start, end : date, str or int, optional
         The first and last periods are those containing these dates. A date or datetime
         (``datetime.date``, ``pandas.Timestamp``, ``numpy.datetime64``; one with a time
@@ -407,7 +423,7 @@ def panel(
                                                            else []), *covs)
     else:
         wanted = [*(["provider_id"] if has_provider else []), *covs]
-        attrs = persons.group_by("family_id").aggregate(**_family_attributes(persons, wanted))
+        attrs = _family_attributes(persons, wanted)
     out = out.left_join(attrs, key).drop(f"{key}_right")
 
     head = [key, "period"]

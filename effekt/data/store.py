@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from effekt.data._load import csv_error, prepare_frame, read_csv, read_parquet
+from effekt.data.engines import Backend, connect, engine_name, read_parquet_spark, unique_name
 from effekt.data.schema import ROW_NUMBER, TABLES
 from effekt.data.validation import find_problems, raise_problems
 from effekt.errors import DataError
@@ -23,9 +24,7 @@ _REQUIRED = tuple(name for name, spec in TABLES.items() if spec.required)
 
 
 def _connect(database: str | Path | None) -> Any:
-    if database is None:
-        return ibis.duckdb.connect()
-    return ibis.duckdb.connect(database=str(database))
+    return connect("duckdb", database)
 
 
 def _type_null_columns(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
@@ -68,9 +67,11 @@ class RecordStore:
 
     Build one with :meth:`from_frames` (pandas DataFrames or pyarrow Tables) or :meth:`open`
     (a folder of Parquet or CSV files). The tables live on an embedded DuckDB connection,
-    in memory by default or in the database file ``database``. Every transformation in
-    :mod:`effekt.data` is an Ibis expression on these tables, so the heavy work runs inside
-    the database engine.
+    in memory by default or in the database file ``database``, or, opened with
+    ``backend="spark"`` or a PySpark ``connection``, in a Spark session
+    (:mod:`effekt.data.engines`). Every transformation in :mod:`effekt.data` is one Ibis
+    expression on these tables, the same on either engine, so the heavy work runs inside
+    the engine.
 
     Timestamp columns that the schema declares as dates (``start_date``, ``end_date``,
     ``date``, ``move_in_date``, ``move_out_date``) are read as their date. A timestamp with
@@ -87,10 +88,12 @@ class RecordStore:
 
     Parameters
     ----------
-    con : ibis DuckDB backend
+    con : ibis DuckDB or PySpark backend
         The connection holding the tables.
     names : sequence of str
         Names of the record tables present on ``con``.
+    engine_names : mapping of str to str, optional
+        The name each record table has on ``con`` (default: its own name).
 
     Examples
     --------
@@ -103,7 +106,8 @@ class RecordStore:
     2700
     """
 
-    def __init__(self, con: Any, names: tuple[str, ...] | list[str]) -> None:
+    def __init__(self, con: Any, names: tuple[str, ...] | list[str],
+                 engine_names: dict[str, str] | None = None) -> None:
         unknown = [n for n in names if n not in TABLES]
         if unknown:
             raise DataError(
@@ -118,6 +122,7 @@ class RecordStore:
             )
         self._con = con
         self._names = tuple(n for n in TABLES if n in names)
+        self._engine_names = dict(engine_names or {})
         self._cache: dict[str, ir.Table] = {}
 
     # -- constructors ---------------------------------------------------------------------
@@ -190,7 +195,13 @@ class RecordStore:
 
     @classmethod
     def open(
-        cls, folder: str | Path, database: str | Path | None = None, validate: bool = True
+        cls,
+        folder: str | Path,
+        database: str | Path | None = None,
+        validate: bool = True,
+        *,
+        backend: Backend = "duckdb",
+        connection: Any = None,
     ) -> RecordStore:
         """Open the record tables stored as ``<table>.parquet`` or ``<table>.csv`` in a folder.
 
@@ -198,6 +209,12 @@ class RecordStore:
         and every file when ``database`` is given, are copied into DuckDB. A CSV file's
         delimiter is the one of ``,`` ``;`` tab ``|`` that occurs most often in its header
         line, which must name the columns.
+
+        On Spark (``backend="spark"``, or a PySpark ``connection``) the tables must be
+        Parquet files; each is read in place as a temporary view of a unique name, so
+        that several stores can share one session. :func:`effekt.data.trajectories`,
+        :func:`effekt.data.panel` and :meth:`validate` run unchanged on either engine
+        and give the same rows (``tests/data/test_spark.py``).
 
         Parameters
         ----------
@@ -208,6 +225,13 @@ class RecordStore:
             A DuckDB database file to hold the tables (persistent); in memory when None.
         validate : bool
             Run :meth:`validate` and raise one DataError listing every problem.
+        backend : {"duckdb", "spark"}
+            The engine: embedded DuckDB, or Spark (the active SparkSession, else a local
+            one; needs ``effekt[spark]``).
+        connection : Ibis connection, optional
+            An Ibis DuckDB or PySpark connection to hold the tables (e.g.
+            ``ibis.pyspark.connect(spark)`` on your cluster's session); overrides
+            ``backend``.
 
         Returns
         -------
@@ -218,13 +242,24 @@ class RecordStore:
         DataError
             A file repeats a column name (also when case is ignored); a CSV file is empty,
             has a header but no rows, or is ragged (lines with another number of fields
-            than the header; the message names them); or, with ``validate``, the tables
-            have problems (all listed at once).
+            than the header; the message names them); on Spark, a CSV file or a
+            timestamp column with a time zone; or, with ``validate``, the tables have
+            problems (all listed at once).
+        SpecError
+            An unknown ``backend``, a ``connection`` that is not DuckDB or PySpark, or
+            Spark without pyspark installed.
         """
         root = Path(folder)
         if not root.is_dir():
             raise DataError(f"folder={str(folder)!r} is not a folder with record tables.")
-        con = _connect(database)
+        if connection is not None:
+            engine = engine_name(connection)
+            con = connection
+        else:
+            con = connect(backend, database)
+            engine = engine_name(con)
+        if engine != "duckdb":
+            return cls._open_spark(con, root, validate)
         loaded: dict[str, ir.Table] = {}
         for name in TABLES:
             files = [root / f"{name}.parquet", root / f"{name}.csv"]
@@ -268,11 +303,41 @@ class RecordStore:
             store.validate()
         return store
 
+    @classmethod
+    def _open_spark(cls, con: Any, root: Path, validate: bool) -> RecordStore:
+        """Open a folder of Parquet record tables as temporary views in a Spark session."""
+        loaded: dict[str, ir.Table] = {}
+        for name in TABLES:
+            if (root / f"{name}.csv").is_file():
+                raise DataError(f"{name}: {root / f'{name}.csv'} is CSV; the Spark backend "
+                                "reads Parquet files only: convert it to Parquet, or open "
+                                "the folder on DuckDB (the default).")
+            path = root / f"{name}.parquet"
+            if path.is_file():
+                try:
+                    loaded[name] = read_parquet_spark(con, name, path)
+                except DataError:
+                    raise
+                except Exception as exc:  # the engine's message names the file
+                    raise DataError(f"{name}: could not read {path}: {exc}") from exc
+        missing = [n for n in _REQUIRED if n not in loaded]
+        if missing:
+            raise DataError(f"{root} has no {', '.join(f'{n}.parquet' for n in missing)}; "
+                            "the record store needs them.")
+        views = {}
+        for name, expr in _type_null_columns(loaded).items():
+            views[name] = unique_name(name)
+            con.create_view(views[name], expr, overwrite=True)
+        store = cls(con, list(loaded), engine_names=views)
+        if validate:
+            store.validate()
+        return store
+
     # -- access ---------------------------------------------------------------------------
 
     @property
     def con(self) -> Any:
-        """The Ibis DuckDB connection holding the tables."""
+        """The Ibis connection holding the tables (DuckDB or PySpark)."""
         return self._con
 
     @property
@@ -301,7 +366,7 @@ class RecordStore:
                 f"table {name!r} is not in the record store; present: {', '.join(self._names)}."
             )
         if name not in self._cache:
-            table = self._con.table(name)
+            table = self._con.table(self._engine_names.get(name, name))
             if ROW_NUMBER in table.columns:
                 table = table.drop(ROW_NUMBER)
             self._cache[name] = _dates_as_dates(name, table)
@@ -314,7 +379,7 @@ class RecordStore:
         them as :data:`~effekt.data.schema.ROW_NUMBER`; a table copied into DuckDB keeps
         the rows in that order, as its ``rowid`` (from 0).
         """
-        table = self._con.table(name)
+        table = self._con.table(self._engine_names.get(name, name))
         if ROW_NUMBER not in table.columns:
             table = table.mutate(**{ROW_NUMBER: table.rowid() + 1})
         return _dates_as_dates(name, table)

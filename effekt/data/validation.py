@@ -211,7 +211,7 @@ def _type_problem(
     if target is None:
         return Problem(name, col.name, f"{head} ({n_rows} rows).", n_rows)
     bad = table[col.name].notnull() & table[col.name].try_cast(target).isnull()
-    n_bad = int(table.aggregate(n=bad.sum()).to_pandas()["n"].iloc[0] or 0)
+    n_bad = int(table.aggregate(n=bad.sum().fill_null(0)).to_pandas()["n"].iloc[0])
     if n_bad == 0:
         return Problem(name, col.name,
                        f"{head}; all {n_rows} rows would convert: cast the column to {target}.")
@@ -294,10 +294,11 @@ def _value_problems(
     checks = _row_checks(name, table, spec, usable)
     if checks:
         counts = table.aggregate(
-            **{f"c{i}": cond.fill_null(False).sum() for i, (_, _, cond) in enumerate(checks)}
+            **{f"c{i}": cond.fill_null(False).sum().fill_null(0)
+               for i, (_, _, cond) in enumerate(checks)}
         ).to_pandas()
         for i, (col, what, cond) in enumerate(checks):
-            n = int(counts[f"c{i}"].iloc[0] or 0)
+            n = int(counts[f"c{i}"].iloc[0])
             if n:
                 shown = _bad_rows(table, cond.fill_null(False), keys)
                 problems.append(_problem(name, col, f"{name}.{col}: {_rows(n)} {what}", n,
@@ -305,8 +306,9 @@ def _value_problems(
     key = list(spec.key)
     if key and set(key) <= usable:
         dup = table.group_by(key).aggregate(_n_rows=ibis._.count()).filter(ibis._._n_rows > 1)
-        stats = dup.aggregate(rows=dup._n_rows.sum(), keys=dup.count()).to_pandas()
-        n = int(stats["rows"].iloc[0] or 0)
+        # a sum over no rows is null (NaN from Spark, None from DuckDB): 0 in the engine
+        stats = dup.aggregate(rows=dup._n_rows.sum().fill_null(0), keys=dup.count()).to_pandas()
+        n = int(stats["rows"].iloc[0])
         if n:
             # the rows of a repeated key; a window groups missing values as a group-by does
             sharing = table.mutate(_n_rows=table[ROW_NUMBER].count().over(group_by=key))

@@ -179,6 +179,17 @@ def test_family_panel_hand_computed(store):
     assert p["balanced"].tolist() == [True, True, False, False]
 
 
+def test_a_family_takes_its_members_most_common_value_ties_to_the_smallest():
+    f = _frames()
+    f["persons"]["family_id"] = [10, 10, 10, 20]
+    f["persons"]["district"] = ["Stabekk", "Sandvika", "Stabekk", None]  # family 10: Stabekk
+    f["persons"]["sex"] = ["m", "f", None, "m"]  # family 10: a tie, the smallest value "f"
+    p = panel(RecordStore.from_frames(**f), unit="family", covariates=["district", "sex"],
+              start="2020-01-01", end="2020-12-31")
+    assert p["district"].iloc[0] == "Stabekk" and pd.isna(p["district"].iloc[1])
+    assert p["sex"].tolist() == ["f", "m"]
+
+
 def test_string_ids_and_no_residence_columns():
     f = _frames()
     f["persons"] = f["persons"].drop(columns=["move_in_date", "move_out_date", "provider_id"])

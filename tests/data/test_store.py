@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from effekt.data import TABLES, RecordStore
-from effekt.errors import DataError
+from effekt.errors import DataError, SpecError
+
+_SYNTHETIC = Path(__file__).resolve().parents[2] / "synthetic_data"
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -351,3 +355,13 @@ def test_data_error_is_value_error():
 def test_not_a_frame():
     with pytest.raises(DataError, match="persons must be a pandas DataFrame or pyarrow Table"):
         RecordStore.from_frames(**(_frames() | {"persons": [1, 2]}))
+
+
+def test_bad_engines_are_spec_errors(tmp_path):
+    with pytest.raises(SpecError, match=r"backend='oracle': expected 'duckdb' or 'spark'"):
+        RecordStore.open(_SYNTHETIC, backend="oracle")
+    with pytest.raises(SpecError, match=r"connection=dict: effekt reads record tables on an "
+                                        "Ibis DuckDB or PySpark connection"):
+        RecordStore.open(_SYNTHETIC, connection={})
+    with pytest.raises(SpecError, match="database= is a DuckDB file"):
+        RecordStore.open(_SYNTHETIC, database=tmp_path / "x.duckdb", backend="spark")
