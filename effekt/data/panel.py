@@ -138,8 +138,10 @@ def _first_exposure(store: RecordStore, exposure: str) -> ir.Table:
 
 
 def _family_attributes(persons: ir.Table, columns: list[str]) -> ir.Table:
-    """One row per family: ``n_persons``, the members' mean of each numeric column (the share
-    for booleans) and the most common value of every other column.
+    """One row per family: ``n_persons`` and the members' attributes.
+
+    A numeric column gives the members' mean, a boolean the share that is true, any other
+    column the most common value.
 
     The most common value is a count per (family, value) and a ranked pick, ties going to the
     smallest value, so that every engine gives the same answer (Spark has no ``mode``).
