@@ -419,10 +419,11 @@ def check_varies(
     Missing values are ignored. A constant outcome has no effect to estimate: every
     difference is 0 and its standard error 0, so a p-value would be rounding noise.
     """
-    v = pd.Series(_numeric_values(df, column, table)).dropna()
-    if len(v) and v.nunique() < 2:
+    v = np.asarray(_numeric_values(df, column, table), dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size and v.min() == v.max():  # one pass each, no hashing of every value
         raise NotEstimableError(
-            f"{argument}={column!r} is constant in {table} (every value is {v.iloc[0]:g}): "
+            f"{argument}={column!r} is constant in {table} (every value is {v[0]:g}): "
             "an effect on it and its standard error are not estimable (they are 0, and a "
             "p-value would be rounding noise)."
         )

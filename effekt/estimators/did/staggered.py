@@ -9,8 +9,10 @@ Zhao (2020), "Doubly robust difference-in-differences estimators", Journal of Ec
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Literal
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -28,9 +30,11 @@ from effekt._checks import (
     check_unique,
     check_varies,
 )
-from effekt.errors import DataError, EffektWarning, NotEstimableError
+from effekt.errors import DataError, EffektWarning, NotEstimableError, SpecError
 from effekt.estimators.did.aggregation import Aggregation
+from effekt.estimators.did.cohort_sums import CohortBasis, CohortSums, cells_from_sums
 from effekt.estimators.did.drdid import did_panel, did_panel_means, did_rc
+from effekt.estimators.did.engine_input import engine_cohort_sums, is_engine_input
 from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeResult, PretrendTest
 from effekt.estimators.inference import InfluenceBasis
 from effekt.estimators.randomization import Refit
@@ -208,7 +212,7 @@ def _cells(periods, glist, base_period, anticipation):
 
 
 def att_gt(
-    df: pd.DataFrame,
+    df: pd.DataFrame | str | Path | ir.Table,
     outcome: str,
     unit: str | None,
     time: str,
@@ -233,8 +237,14 @@ def att_gt(
 
     Parameters
     ----------
-    df : DataFrame
-        Long panel (one row per unit and period) or repeated cross-sections.
+    df : DataFrame, str, Path or Ibis table
+        Long panel (one row per unit and period) or repeated cross-sections. A panel too
+        large for pandas can be given where it is: the path of a Parquet file (or of a
+        folder of them) or an Ibis table (DuckDB, Spark, ...). It is then checked with
+        queries in its engine and read a block of units at a time into per-cohort sums
+        (:mod:`effekt.estimators.did.engine_input`), so memory holds one block, never
+        the panel; this needs a balanced panel, no ``covariates`` and no ``cluster``, and
+        its result has no ``randomization_test`` (which re-estimates from the data frame).
     outcome, unit, time, cohort : str
         Columns. ``cohort`` is the first treated period, 0 or missing for never treated;
         units treated in the first period are dropped with a warning.
@@ -309,6 +319,12 @@ def att_gt(
     check_choice("base_period", base_period, BasePeriod)
     check_choice("unbalanced", unbalanced, Unbalanced)
     anticipation = check_positive_int("anticipation", anticipation, minimum=0)
+    args = dict(outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates,
+                control=control, method=method, anticipation=anticipation,
+                base_period=base_period, panel=panel, allow_unbalanced=allow_unbalanced,
+                cluster=cluster, weights=weights, unbalanced=unbalanced)
+    if is_engine_input(df):
+        return _att_gt_engine(df, args)
     covs = as_columns("covariates", covariates)
     if panel and unit is None:
         raise DataError("unit must name the unit column when panel=True.")
@@ -345,6 +361,15 @@ def att_gt(
 
     cells = _cells(periods, glist, base_period, anticipation)
     m = len(cells)
+    if not by_row and not pairwise and k == 0 and obs_c is None:
+        # balanced, no covariates, unclustered: the cells and their inference from
+        # per-cohort sums (effekt.estimators.did.cohort_sums), no n x cells matrix
+        basis, att, failures = _from_cohort_sums(ymat, obs_g, obs_w, d["w"] is not None,
+                                                 cells, glist, control, anticipation,
+                                                 method, periods)
+        del ymat
+        return _result(basis, att, failures, cells, glist, periods, d["notes"], d["balanced"],
+                       args, Refit(att_gt, df, args))
     row_w = None  # observation-level weights, for the cross-section estimators
     if by_row:
         row_w = np.ones(len(d["y"])) if d["w"] is None else d["w"]
@@ -415,33 +440,73 @@ def att_gt(
             att[col] = np.nan
             inf[:, col] = 0.0
             failures.append(f"ATT(g={g:g}, t={periods[jc]:g}): {err}")
-    if failures:
-        msg = f"{len(failures)} cells could not be estimated and are NaN: " + "; ".join(failures)
-        warnings.warn(msg, EffektWarning, stacklevel=2)
-    d["notes"] += [f"Not estimable: {f}" for f in failures]
-
-    cell_g = np.array([c[0] for c in cells], dtype=float)
-    gidx = np.searchsorted(glist, cell_g)
     in_g = np.isin(obs_g, glist)
     dmat = np.zeros((n_obs, len(glist)))
     dmat[np.flatnonzero(in_g), np.searchsorted(glist, obs_g[in_g])] = obs_w[in_g]
-    pg = dmat.sum(axis=0) / n_obs
     basis = InfluenceBasis(inf=inf, dmat=dmat, cluster=obs_c, weight=obs_w)
-    settings = dict(outcome=outcome, method=method, control=control, base_period=base_period,
-                    anticipation=anticipation, panel=panel, covariates=tuple(covs),
-                    cluster=cluster, weights=weights,
-                    unbalanced=unbalanced if panel and not d["balanced"] else None)
+    return _result(basis, att, failures, cells, glist, periods, d["notes"], d["balanced"],
+                   args, Refit(att_gt, df, args))
+
+
+def _from_cohort_sums(ymat, obs_g, obs_w, weighted, cells, glist, control, anticipation,
+                      method, periods):
+    """The cells and a :class:`CohortBasis` of a balanced panel without covariates."""
+    cohorts = np.unique(obs_g)
+    sums = CohortSums(cohorts, len(periods))
+    chunk = sums.add(ymat, np.searchsorted(cohorts, obs_g), obs_w if weighted else None)
+    att, mat, failures = cells_from_sums(sums, cells, glist, control, anticipation, method,
+                                         periods)
+    return CohortBasis(sums, mat, len(cells), chunks=lambda: iter([chunk])), att, failures
+
+
+def _att_gt_engine(df, args: dict) -> GroupTimeResult:
+    """:func:`att_gt` of a Parquet path or an Ibis table, from per-cohort sums in blocks."""
+    unsupported = {"covariates": args["covariates"], "cluster": args["cluster"],
+                   "panel": not args["panel"], "allow_unbalanced": args["allow_unbalanced"]}
+    given = [key for key, value in unsupported.items() if value]
+    if given:
+        raise SpecError(f"{', '.join(given)}: a panel given as a Parquet path or an Ibis table "
+                        "is estimated from per-cohort sums, which need a balanced panel "
+                        "without covariates or clusters; read it into pandas for these.")
+    if args["unit"] is None:
+        raise DataError("unit must name the unit column when panel=True.")
+    e = engine_cohort_sums(df, args["outcome"], args["unit"], args["time"], args["cohort"],
+                           args["weights"], args["control"], args["anticipation"])
+    periods, glist = e["periods"], e["glist"]
+    cells = _cells(periods, glist, args["base_period"], args["anticipation"])
+    att, mat, failures = cells_from_sums(e["sums"], cells, glist, args["control"],
+                                         args["anticipation"], args["method"], periods)
+    basis = CohortBasis(e["sums"], mat, len(cells), chunks=e["chunks"])
+    return _result(basis, att, failures, cells, glist, periods, e["notes"], True, args, None)
+
+
+def _result(basis, att, failures, cells, glist, periods, notes, balanced, args,
+            refit) -> GroupTimeResult:
+    """Warn of the cells not estimated and assemble the :class:`GroupTimeResult`."""
+    if failures:
+        msg = f"{len(failures)} cells could not be estimated and are NaN: " + "; ".join(failures)
+        warnings.warn(msg, EffektWarning, stacklevel=3)
+    notes = [*notes, *(f"Not estimable: {f}" for f in failures)]
+    cell_g = np.array([c[0] for c in cells], dtype=float)
+    gidx = np.searchsorted(glist, cell_g)
+    n = basis.n
+    if isinstance(basis, CohortBasis):
+        pos = np.searchsorted(basis.sums.cohorts, glist)
+        pg = basis.sums.wsum[pos] / n
+    else:
+        pg = basis.dmat.sum(axis=0) / n
+    settings = dict(outcome=args["outcome"], method=args["method"], control=args["control"],
+                    base_period=args["base_period"], anticipation=args["anticipation"],
+                    panel=args["panel"],
+                    covariates=tuple(as_columns("covariates", args["covariates"])),
+                    cluster=args["cluster"], weights=args["weights"],
+                    unbalanced=args["unbalanced"] if args["panel"] and not balanced else None)
     return GroupTimeResult(
         group=cell_g, time=periods[[c[1] for c in cells]],
         base=periods[[c[2] for c in cells]], att=att,
         reference=np.array([c[3] for c in cells], dtype=bool), basis=basis, pg=pg,
         cell_group_index=gidx, periods=periods, gram=basis.gram(), settings=settings,
-        notes=tuple(d["notes"]),
-        _refit=Refit(att_gt, df, dict(
-            outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates,
-            control=control, method=method, anticipation=anticipation,
-            base_period=base_period, panel=panel, allow_unbalanced=allow_unbalanced,
-            cluster=cluster, weights=weights, unbalanced=unbalanced)),
+        notes=tuple(notes), _refit=refit,
     )
 
 
