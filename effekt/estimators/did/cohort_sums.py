@@ -95,7 +95,7 @@ class CohortSums:
 
     def features(self, ymat: np.ndarray, kcode: np.ndarray,
                  w: np.ndarray | None = None) -> Chunk:
-        """The block's features ``u`` (rows sorted by cohort) and each cohort's row bounds.
+        """Return the block's features ``u`` (rows sorted by cohort) and each cohort's bounds.
 
         A cohort first seen here gets its shift ``s_k`` (its mean outcome row in the block).
         """
@@ -295,7 +295,7 @@ class CohortBasis:
         return out / self.n
 
     def dense(self) -> InfluenceBasis:
-        """The same basis with its n × p columns formed (for tests and the Wald bootstrap)."""
+        """Return the same basis with its n × p columns formed (tests, the Wald bootstrap)."""
         return self._dense
 
     @cached_property

@@ -34,12 +34,12 @@ BLOCK = 200_000
 
 
 def is_engine_input(df: Any) -> bool:
-    """True for a Parquet path (str or Path) or an Ibis table."""
+    """Return True for a Parquet path (str or Path) or an Ibis table."""
     return isinstance(df, (str, Path, ir.Table))
 
 
 def as_engine_table(df: str | Path | ir.Table) -> ir.Table:
-    """The Ibis table of a Parquet file or folder (on an in-memory DuckDB), or ``df``."""
+    """Return the Ibis table of a Parquet file or folder (in-memory DuckDB), or ``df``."""
     if isinstance(df, ir.Table):
         return df
     path = Path(df)

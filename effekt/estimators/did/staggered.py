@@ -450,7 +450,7 @@ def att_gt(
 
 def _from_cohort_sums(ymat, obs_g, obs_w, weighted, cells, glist, control, anticipation,
                       method, periods):
-    """The cells and a :class:`CohortBasis` of a balanced panel without covariates."""
+    """Return the cells and a :class:`CohortBasis` (balanced, no covariates)."""
     cohorts = np.unique(obs_g)
     sums = CohortSums(cohorts, len(periods))
     chunk = sums.add(ymat, np.searchsorted(cohorts, obs_g), obs_w if weighted else None)
