@@ -44,27 +44,33 @@ PEERS = ("csdid", "differences", "moderndid", "diff-diff")
 CACHE = Path(tempfile.gettempdir()) / "effekt-bench-did"
 
 
-def generate(n_units: int, folder: Path) -> Path:
+def generate(n_units: int, folder: Path, periods: int = N_PERIODS,
+             cohorts: tuple[int, ...] = COHORTS) -> Path:
     """Write the panel of ``n_units`` units to ``folder/<n>.parquet`` once; return its path.
 
-    Columns ``id, t, g, y``: 30 % never treated (g = 0), 14 % in each cohort; y is a unit
-    effect + a time trend + noise + an effect 1 + 0.1 e at event time e >= 0.
+    Columns ``id, t, g, y``: 30 % never treated (g = 0), the rest spread evenly over the
+    cohorts (14 % each with the default five); y is a unit effect + a time trend + noise +
+    an effect 1 + 0.1 e at event time e >= 0. Another number of ``periods`` than the
+    default goes to ``<n>x<periods>.parquet``.
     """
     import numpy as np
     import pandas as pd
 
-    path = folder / f"{n_units}.parquet"
+    name = f"{n_units}" if periods == N_PERIODS else f"{n_units}x{periods}"
+    path = folder / f"{name}.parquet"
     if path.exists():
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([SEED, n_units])
-    g = rng.choice(np.array((0, *COHORTS)), size=n_units, p=[0.3] + [0.14] * len(COHORTS))
-    t = np.arange(1, N_PERIODS + 1)
-    y = rng.normal(size=(n_units, 1)) + 0.1 * t + rng.normal(size=(n_units, N_PERIODS))
+    rng = np.random.default_rng([SEED, n_units] if periods == N_PERIODS
+                                else [SEED, n_units, periods])
+    share = 0.14 if cohorts == COHORTS else 0.7 / len(cohorts)
+    g = rng.choice(np.array((0, *cohorts)), size=n_units, p=[0.3] + [share] * len(cohorts))
+    t = np.arange(1, periods + 1)
+    y = rng.normal(size=(n_units, 1)) + 0.1 * t + rng.normal(size=(n_units, periods))
     e = t - g[:, None]
     y += np.where((g[:, None] > 0) & (e >= 0), 1.0 + 0.1 * e, 0.0)
-    df = pd.DataFrame({"id": np.repeat(np.arange(n_units), N_PERIODS),
-                       "t": np.tile(t, n_units), "g": np.repeat(g, N_PERIODS),
+    df = pd.DataFrame({"id": np.repeat(np.arange(n_units), periods),
+                       "t": np.tile(t, n_units), "g": np.repeat(g, periods),
                        "y": y.ravel()})
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     df.to_parquet(tmp, index=False)

@@ -122,9 +122,7 @@ def engine_cohort_sums(
         _rows=t.count(), _periods=t[time].nunique(), _g=g_col.max(), _g_low=g_col.min(),
         **({"_w": t[weights].cast("float64").max(), "_w_low": t[weights].cast("float64").min()}
            if weights else {}),
-        **{f"_y{j}": t[outcome].cast("float64").max(where=t[time] == float(p))
-           for j, p in enumerate(periods)},
-    )
+    ).cache()
     check = {"units": per.count(), "repeated": (per._rows != per._periods).sum(),
              "short": (per._periods != len(periods)).sum(),
              "g_varies": (per._g != per._g_low).sum()}
@@ -180,22 +178,24 @@ def engine_cohort_sums(
     levels = np.where(cohorts == 0, np.inf, cohorts)
     order = np.argsort(levels)
     levels = levels[order]
-    # each unit's block (by the sorted unit ids), materialized once in the engine; every
-    # read is then one block's rows, in the same order (the bootstrap reads them again)
+    # each unit's block (by the sorted unit ids) in a small table materialized once in the
+    # engine; a block is then read as its units' rows in (unit, period) order, T values a
+    # unit (the panel is balanced), the same order every time (the bootstrap reads again)
     size = BLOCK
     block = (ibis.row_number().over(order_by=per[unit]) // size).name("_block")
-    rows = per.select(unit, "_g", *(["_w"] if weights else []),
-                      *[f"_y{j}" for j in range(len(periods))], block).cache()
-    n_blocks = -(-int(rows.count().to_pandas()) // size)
+    units = per.select(unit, "_g", *(["_w"] if weights else []), block).cache()
+    n_blocks = -(-int(units.count().to_pandas()) // size)
+    long = t.select(unit, time, _y=t[outcome].cast("float64"))
     sums = CohortSums(levels, len(periods))
 
     def blocks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         for b in range(n_blocks):
-            batch = rows.filter(rows._block == b).order_by(unit).to_pyarrow()
-            g = batch.column("_g").to_numpy()
-            ymat = np.column_stack([batch.column(f"_y{j}").to_numpy()
-                                    for j in range(len(periods))])
-            w = batch.column("_w").to_numpy() if weights else None
+            mine = units.filter(units._block == b)
+            head = mine.order_by(unit).to_pyarrow()
+            g = head.column("_g").to_numpy()
+            ys = long.join(mine.select(unit), unit).order_by([unit, time]).select("_y")
+            ymat = ys.to_pyarrow().column("_y").to_numpy().reshape(-1, len(periods))
+            w = head.column("_w").to_numpy() if weights else None
             kcode = np.searchsorted(levels, np.where(g == 0, np.inf, g))
             yield ymat, kcode, w
 
