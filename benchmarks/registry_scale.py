@@ -5,7 +5,8 @@ Run ``python benchmarks/registry_scale.py [--sizes 1e7 1e8 5e8] [--engines duckd
 
 The record tables are those of ``benchmarks/panel_build.py`` (its generator, imported:
 50 service events a person over 2016-2025, three persons a family, 10 % of persons exposed
-to the pilot ``"pilot"`` in August of 2018-2022), cached in the same folder. For each size
+to the pilot ``"pilot"`` in August of 2018-2022), cached in the same folder; for Spark a
+copy with the unsigned id columns cast to BIGINT (Spark reads UBIGINT as a decimal). For each size
 and engine one fresh process (so its memory is its own) runs four stages and reports each
 one's wall time and peak memory:
 
@@ -179,6 +180,30 @@ def worker(engine: str, folder: Path, memory_gb: float) -> dict:
     return out
 
 
+def signed_copy(folder: Path) -> Path:
+    """Copy the tables with unsigned integer columns cast to BIGINT, for Spark; once.
+
+    The generator's ids are DuckDB hashes (UBIGINT); Spark reads an unsigned 64-bit
+    Parquet column as decimal(20, 0), which effekt's validation rightly refuses as an id.
+    """
+    import duckdb
+
+    out = folder / "signed"
+    if (out / "done").exists():
+        return out
+    out.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    for path in sorted(folder.glob("*.parquet")):
+        cols = con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()
+        exprs = [f'CAST("{c}" AS BIGINT) AS "{c}"' if t.startswith("U") and "INT" in t
+                 else f'"{c}"' for c, t, *_ in cols]
+        con.execute(f"COPY (SELECT {', '.join(exprs)} FROM '{path}') "
+                    f"TO '{out / path.name}' (FORMAT parquet)")
+    con.close()
+    (out / "done").touch()
+    return out
+
+
 def _skip_reason(n: int, args: argparse.Namespace, previous: dict | None) -> str | None:
     """Why size ``n`` cannot run here (disk, memory, time), or None when it can."""
     free = shutil.disk_usage(CACHE.parent).free
@@ -256,6 +281,8 @@ def main() -> None:
                 res = {"skipped": reason}
             else:
                 folder, t_gen = timed(lambda n=n: generate(n, CACHE / str(n)))
+                if engine == "spark":
+                    folder = signed_copy(folder)
                 timeout = args.spark_timeout if engine == "spark" else None
                 t0 = time.perf_counter()
                 res = run_isolated(Path(__file__), "--worker", engine, "--folder", str(folder),

@@ -149,9 +149,14 @@ def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel
         notes.append(msg)
         keep &= ~first_treated
     g = np.where(g == 0, np.inf, g)
+    kept = keep.all()  # the common case: no row dropped, no gathers below
+
+    def _kept(a):
+        return a if kept else a[keep]
+
     balanced = True
     if panel:
-        counts = np.bincount(ucode[keep], minlength=n_units)
+        counts = np.bincount(_kept(ucode), minlength=n_units)
         present = counts > 0
         balanced = bool(np.all(counts[present] == len(periods)))
         if not balanced and not allow_unbalanced:
@@ -161,8 +166,9 @@ def _prepare(df, outcome, unit, time, cohort, covs, control, anticipation, panel
                 f"units are not observed in all {len(periods)} periods. Pass "
                 "allow_unbalanced=True, or panel=False for repeated cross-sections."
             )
-    glist = np.sort(pd.unique(g[keep & np.isfinite(g)]))
-    if not np.isinf(g[keep]).any():
+    gk = _kept(g)
+    glist = np.sort(pd.unique(gk[np.isfinite(gk)]))
+    if not np.isinf(gk).any():
         if control == "never":
             raise DataError(
                 f"there are no never-treated units (cohort 0 or missing in {cohort!r}); use "
