@@ -114,6 +114,8 @@ def read_parquet_spark(con: Any, name: str, path: Path) -> ir.Table:
         an instant in its session time zone, and its date could move a day; store dates
         or timestamps without a zone (or use the DuckDB backend, which reads the
         wall-clock time in the column's own zone).
+    SpecError
+        Timestamp columns while the session's time zone is not UTC.
     """
     where = f"{name} ({path})"
     schema = pq.read_schema(path)
@@ -125,6 +127,13 @@ def read_parquet_spark(con: Any, name: str, path: Path) -> ir.Table:
                         "dates could move a day); store dates or timestamps without a zone, "
                         "or open the folder on DuckDB.")
     session = con._session
+    stamps = [f.name for f in schema if pa.types.is_timestamp(f.type)]
+    zone = session.conf.get("spark.sql.session.timeZone")
+    if stamps and zone not in ("UTC", "Etc/UTC", "GMT", "Z", "+00:00"):
+        raise SpecError(f"{where}: the Spark session's time zone is {zone!r}; effekt reads "
+                        f"the timestamp column(s) {', '.join(map(repr, stamps))} as their "
+                        "calendar dates only in a UTC session: set "
+                        "spark.sql.session.timeZone=UTC (or store dates).")
     frame = session.read.parquet(str(path))
     frame = frame.select("*", (frame["_metadata.row_index"] + 1).alias(ROW_NUMBER))
     view = unique_name(name)

@@ -14,7 +14,7 @@ from effekt.data._load import csv_error, prepare_frame, read_csv, read_parquet
 from effekt.data.engines import Backend, connect, engine_name, read_parquet_spark, unique_name
 from effekt.data.schema import ROW_NUMBER, TABLES
 from effekt.data.validation import find_problems, raise_problems
-from effekt.errors import DataError
+from effekt.errors import DataError, SpecError
 
 __all__ = ["RecordStore"]
 
@@ -316,7 +316,7 @@ class RecordStore:
             if path.is_file():
                 try:
                     loaded[name] = read_parquet_spark(con, name, path)
-                except DataError:
+                except (DataError, SpecError):
                     raise
                 except Exception as exc:  # the engine's message names the file
                     raise DataError(f"{name}: could not read {path}: {exc}") from exc

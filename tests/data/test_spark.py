@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from effekt.data import RecordStore, panel, trajectories
-from effekt.errors import DataError
+from effekt.errors import DataError, SpecError
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "synthetic_data"
 
@@ -123,3 +123,17 @@ def test_a_zoned_timestamp_is_refused_on_spark(tmp_path):
     pq.write_table(events.set_column(i, "start_date", zoned), path)
     with pytest.raises(DataError, match=r"'start_date' hold timestamps with a time zone"):
         RecordStore.open(tmp_path / "data", backend="spark")
+
+
+def test_a_session_outside_utc_is_refused_when_there_are_timestamps(stores):
+    import ibis
+
+    spark_store, _ = stores
+    session = spark_store.con._session
+    con = ibis.pyspark.connect(session)  # Ibis sets the session's zone to UTC here
+    session.conf.set("spark.sql.session.timeZone", "Europe/Oslo")  # changed since
+    try:
+        with pytest.raises(SpecError, match="the Spark session's time zone is 'Europe/Oslo'"):
+            RecordStore.open(SYNTHETIC, connection=con)
+    finally:
+        session.conf.set("spark.sql.session.timeZone", "UTC")

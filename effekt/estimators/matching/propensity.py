@@ -177,10 +177,16 @@ def covariate_design(
             levels = _levels(col)
             values = col.to_numpy(dtype=object)
             for level in levels[1:] if drop_first else levels:
-                parts[f"{c}{level}"] = (values == level).astype(float)
+                parts[f"{c}{level}"] = values == level
         else:
             parts[c] = col.to_numpy(dtype=float)
-    return pd.DataFrame(parts, index=df.index)
+    # one column-major block written column by column: the frame's own storage, so that
+    # building it copies each column once (a frame from a dict of columns copies them
+    # twice, into the columns and again into one block)
+    block = np.empty((len(df), len(parts)), order="F")
+    for j, values in enumerate(parts.values()):
+        block[:, j] = values
+    return pd.DataFrame(block, index=df.index, columns=list(parts), copy=False)
 
 
 @fill_doc
@@ -236,10 +242,14 @@ def propensity(
 
 def fit_propensity(t: np.ndarray, design: pd.DataFrame, model: str) -> np.ndarray:
     """Fit the GLM of ``t`` on ``design`` (plus an intercept) and return fitted scores."""
-    X = np.column_stack([np.ones(len(t)), design.to_numpy(dtype=float)])
-    scale = np.abs(X).max(axis=0)
-    Xs = X / np.where(scale > 0, scale, 1.0)
-    rank = int(np.linalg.matrix_rank(Xs.T @ Xs))
+    X = np.empty((len(t), design.shape[1] + 1), order="F")
+    X[:, 0] = 1.0
+    X[:, 1:] = design.to_numpy(dtype=float)
+    # the rank of the Gram matrix of the columns scaled to a largest magnitude of 1,
+    # D^-1 X'X D^-1, from X'X itself (no scaled copy of X)
+    scale = np.maximum(X.max(axis=0), -X.min(axis=0))
+    scale = np.where(scale > 0, scale, 1.0)
+    rank = int(np.linalg.matrix_rank((X.T @ X) / np.outer(scale, scale)))
     if rank < X.shape[1]:
         raise DataError(
             f"the covariates {list(design.columns)} are collinear (design rank {rank} < "
