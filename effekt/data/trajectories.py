@@ -216,6 +216,13 @@ def _join_sorted(values: ir.Column) -> ir.Value:
     return values.collect(distinct=True).sort().cast("array<string>").join(";")
 
 
+def _code(column: ir.StringColumn, values: list[str]) -> ir.IntegerValue:
+    """Return the position of the value in ``values`` (-1 when not there, or missing)."""
+    if not values:
+        return ibis.literal(-1).cast("int16")
+    return ibis.cases(*((column == v, i) for i, v in enumerate(values)), else_=-1).cast("int16")
+
+
 def _flags_joined(flags: list[ir.BooleanValue], names: list[str]) -> ir.StringValue:
     """Join by ';' the names whose flag is true, in the given order."""
     text: ir.StringValue = ibis.literal("")
@@ -244,22 +251,33 @@ def trajectory_events(store: RecordStore, gap_days: int = 90, by: TrajectoryBy =
     -------
     ibis.Table
     """
+    return _numbered_events(store, gap_days, by, store.table("measures").select(
+        "measure_id", "sector", "target_group"))
+
+
+def _numbered_events(store: RecordStore, gap_days: int, by: TrajectoryBy,
+                     measures: ir.Table) -> ir.Table:
+    """Events joined to ``measures`` (any columns) and persons, numbered into trajectories.
+
+    The two windows sort every row they carry, so the columns joined in should be narrow
+    (:func:`trajectories` passes small integer codes for the sector and target group).
+    """
     gap_days = check_positive_int("gap_days", gap_days, minimum=0)
     check_choice("by", by, TrajectoryBy)
     unit = f"{by}_id"
     events = store.table("service_events")
-    measures = store.table("measures").select("measure_id", "sector", "target_group")
     persons = store.table("persons").select("person_id", "family_id", "birth_year")
     ev = events.select("person_id", "measure_id", "start_date", "end_date", "cost_nok")
     ev = ev.join(measures, "measure_id").join(persons, "person_id")
-    ev = ev.mutate(_s=ev.start_date.epoch_days(), _e=ev.end_date.epoch_days())
-    order = [ev._s, ev._e]
+    # ordered by the dates themselves (as their day numbers): no day-number columns to sort
+    order = [ev.start_date, ev.end_date]
     earlier = ibis.window(group_by=ev[unit], order_by=order, rows=(None, -1))
-    prev_end = ev._e.max().over(earlier)
-    new = (prev_end.isnull() | (ev._s - prev_end > gap_days)).cast("int64")
+    prev_end = ev.end_date.max().over(earlier)
+    new = (prev_end.isnull()
+           | (ev.start_date.epoch_days() - prev_end.epoch_days() > gap_days)).cast("int64")
     ev = ev.mutate(_new=new)
-    running = ibis.cumulative_window(group_by=ev[unit], order_by=[ev._s, ev._e])
-    return ev.mutate(sequence=ev._new.sum().over(running)).drop("_s", "_e", "_new")
+    running = ibis.cumulative_window(group_by=ev[unit], order_by=[ev.start_date, ev.end_date])
+    return ev.mutate(sequence=ev._new.sum().over(running)).drop("_new")
 
 
 def trajectories(
@@ -328,23 +346,27 @@ def trajectories(
     """
     rules = _check_rules(rules)
     unit = f"{by}_id"
-    ev = trajectory_events(store, gap_days=gap_days, by=by)
     columns_by_sector = sector_columns(store)
-    columns = {
-        name: ev.cost_nok.sum(where=ev.sector == sector).fill_null(0).cast("float64")
-        for sector, name in columns_by_sector.items()
-    }
     # sectors and target groups are few: one flag each, then strings built from the flags
-    known = store.table("measures").select("target_group").distinct().to_pandas()
+    measures = store.table("measures")
+    known = measures.select("target_group").distinct().to_pandas()
     groups = sorted(
         {g for g in known["target_group"].tolist() if isinstance(g, str)}
         | {g for r in rules for g in r.target_groups_any}
     )
     all_sectors = sorted(set(columns_by_sector) | {x for r in rules for x in r.sectors_any})
-    flags = {f"_tg{i}": (ev.target_group == g).fill_null(False).any() for i, g in
-             enumerate(groups)}
-    flags |= {f"_sec{i}": (ev.sector == x).fill_null(False).any() for i, x in
-              enumerate(all_sectors)}
+    # the sector and target group as small integer codes on the measures table, so that
+    # the windows sort, and the aggregates compare, integers rather than strings
+    codes = measures.select("measure_id", _sector=_code(measures.sector, all_sectors),
+                            _group=_code(measures.target_group, groups))
+    ev = _numbered_events(store, gap_days, by, codes)
+    columns = {
+        name: ev.cost_nok.sum(where=ev._sector == all_sectors.index(sector))
+        .fill_null(0).cast("float64")
+        for sector, name in columns_by_sector.items()
+    }
+    flags = {f"_tg{i}": (ev._group == i).any() for i in range(len(groups))}
+    flags |= {f"_sec{i}": (ev._sector == i).any() for i in range(len(all_sectors))}
     agg = ev.group_by([unit, "sequence"]).aggregate(
         start_date=ev.start_date.min(),
         end_date=ev.end_date.max(),
