@@ -134,6 +134,20 @@ def multiplier_weights(
     return other + (first - other) * _indicators(shape, kind, rng).astype(np.float64)
 
 
+def check_draws(n_boot: int, size: int, kind: BootWeights,
+                seed: int | np.random.Generator | None) -> tuple[int, np.random.Generator]:
+    """Check a basis's bootstrap arguments; return ``n_boot`` and the generator.
+
+    Raises SpecError when ``n_boot`` draws of ``size`` columns would exceed 5e8 numbers.
+    """
+    n_boot = check_positive_int("n_boot", n_boot)
+    if n_boot * size > 5e8:
+        raise SpecError(f"n_boot={n_boot} draws of {size} estimates would hold more "
+                        "than 5e8 numbers in memory; lower n_boot.")
+    check_choice("weights", kind, BootWeights)
+    return n_boot, check_rng(seed)
+
+
 @dataclass(frozen=True, eq=False)
 class InfluenceBasis:
     """Columns whose linear combinations are the influence functions of all estimates.
@@ -217,12 +231,7 @@ class InfluenceBasis:
         max_block: int = 20_000_000,
     ) -> np.ndarray:
         """Multiplier-bootstrap draws of ``V Z / n`` (n_boot × p), in memory-bounded blocks."""
-        n_boot = check_positive_int("n_boot", n_boot)
-        if n_boot * self.size > 5e8:
-            raise SpecError(f"n_boot={n_boot} draws of {self.size} estimates would hold more "
-                            "than 5e8 numbers in memory; lower n_boot.")
-        rng = check_rng(seed)
-        check_choice("weights", kind, BootWeights)
+        n_boot, rng = check_draws(n_boot, self.size, kind, seed)
         if kind == "webb":
             zc = self._collapsed() if self.cluster is not None else np.hstack(
                 [self.inf, self.dmat, np.ones((self.n, 1))])

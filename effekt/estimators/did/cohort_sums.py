@@ -30,14 +30,13 @@ from functools import cached_property
 
 import numpy as np
 
-from effekt._checks import check_choice, check_positive_int, check_rng
-from effekt.errors import SpecError
 from effekt.estimators.did.drdid import _TRIM
 from effekt.estimators.inference import (
     BootWeights,
     InfluenceBasis,
     _indicators,
     _two_points,
+    check_draws,
     multiplier_weights,
 )
 
@@ -261,12 +260,7 @@ class CohortBasis:
         Each block of units gets one weight per unit and draw; ``V_k U_k`` (draws × (T+2))
         per cohort, times ``M_k``, is the block's part of ``V Z``.
         """
-        n_boot = check_positive_int("n_boot", n_boot)
-        if n_boot * self.size > 5e8:
-            raise SpecError(f"n_boot={n_boot} draws of {self.size} estimates would hold more "
-                            "than 5e8 numbers in memory; lower n_boot.")
-        rng = check_rng(seed)
-        check_choice("weights", kind, BootWeights)
+        n_boot, rng = check_draws(n_boot, self.size, kind, seed)
         out = np.zeros((n_boot, self.size))
         for u, bounds in self.chunks():
             u32 = u.astype(np.float32)
