@@ -20,8 +20,11 @@ import _common  # noqa: E402
 import _peers  # noqa: E402
 import budget_scale  # noqa: E402
 import composition_drift  # noqa: E402
+import did_limit  # noqa: E402
 import did_scale  # noqa: E402
 import matching_scale  # noqa: E402
+import panel_build  # noqa: E402
+import registry_scale  # noqa: E402
 
 
 def test_did_worker_and_compare(tmp_path):
@@ -118,3 +121,23 @@ def test_composition_drift_workers():
     # the DR estimator is linear in the outcome: estimate - null estimate = the cell truth
     for r in pair:
         assert abs(r["estimate"] - r["null_estimate"] - r["cell_truth"]) < 1e-6
+
+
+def test_did_limit_workers_agree(tmp_path):
+    path = did_scale.generate(400, tmp_path, periods=8, cohorts=(3, 5))
+    assert path.name == "400x8.parquet"
+    a = did_limit.worker("pandas", path, n_boot=19)
+    b = did_limit.worker("parquet", path, n_boot=0)
+    assert a["cells"] == b["cells"] == 2 * 7
+    assert abs(a["dynamic_att"] - b["dynamic_att"]) < 1e-10
+    assert a["bootstrap_s"] >= a["fit_s"] and "bootstrap_s" not in b
+    assert did_limit._best([{"error": "x"}, {"analytic_s": 2.0}, {"analytic_s": 1.0}]) == {
+        "analytic_s": 1.0}
+
+
+def test_registry_scale_worker_runs_every_stage(tmp_path):
+    folder = panel_build.generate(20_000, tmp_path / "events")
+    out = registry_scale.worker("duckdb", folder, memory_gb=2.0)
+    assert set(out["stages"]) == {"open_validate", "trajectories", "family_panel", "att_gt"}
+    assert out["n_trajectories"] > 0 and out["panel_rows"] > 0 and out["n_cells"] > 0
+    assert all(s["seconds"] >= 0 and s["peak_mb"] > 0 for s in out["stages"].values())
