@@ -15,17 +15,19 @@ panel into pandas.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 
 from effekt.errors import DataError, EffektWarning, NotEstimableError
 from effekt.estimators.did.cohort_sums import Chunk, CohortSums
+
+if TYPE_CHECKING:  # Ibis is imported only when a panel is given by path or table
+    import ibis.expr.types as ir
 
 __all__ = ["as_engine_table", "engine_cohort_sums", "is_engine_input"]
 
@@ -35,12 +37,17 @@ BLOCK = 200_000
 
 def is_engine_input(df: Any) -> bool:
     """Return True for a Parquet path (str or Path) or an Ibis table."""
-    return isinstance(df, (str, Path, ir.Table))
+    if isinstance(df, (str, Path)):
+        return True
+    types = sys.modules.get("ibis.expr.types")  # an Ibis table means Ibis is loaded
+    return types is not None and isinstance(df, types.Table)
 
 
 def as_engine_table(df: str | Path | ir.Table) -> ir.Table:
     """Return the Ibis table of a Parquet file or folder (in-memory DuckDB), or ``df``."""
-    if isinstance(df, ir.Table):
+    import ibis
+
+    if isinstance(df, ibis.expr.types.Table):
         return df
     path = Path(df)
     if path.is_dir():
@@ -93,6 +100,8 @@ def engine_cohort_sums(
     NotEstimableError
         A constant outcome.
     """
+    import ibis
+
     table = as_engine_table(df)
     _check_columns(table, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort,
                            "weights": weights})

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -38,6 +37,9 @@ from effekt.estimators.did.engine_input import engine_cohort_sums, is_engine_inp
 from effekt.estimators.did.staggered_results import AggregateResult, GroupTimeResult, PretrendTest
 from effekt.estimators.inference import InfluenceBasis
 from effekt.estimators.randomization import Refit
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = [
     "AggregateResult",
