@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -137,3 +139,21 @@ def test_a_session_outside_utc_is_refused_when_there_are_timestamps(stores):
             RecordStore.open(SYNTHETIC, connection=con)
     finally:
         session.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def test_the_readme_spark_example_runs(stores, tmp_path, monkeypatch):
+    # the README's "When to switch to Spark" block (fenced ```py, so that
+    # tests/test_readme.py does not run it without Spark), on the synthetic folder
+    import re
+
+    readme = (SYNTHETIC.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## When to switch to Spark"):]
+    code = re.search(r"```py\n(.*?)```", section, re.S).group(1)
+    assert '"/shared/registry"' in code
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(code.replace('"/shared/registry"', repr(str(SYNTHETIC))), scope)
+    assert len(scope["forlop"]) > 1000 and scope["p"]["balanced"].all()
+    assert np.isfinite(scope["gt"].aggregate("simple").overall_att)

@@ -71,7 +71,7 @@ class CohortSums:
     Examples
     --------
     >>> s = CohortSums(np.array([3.0, np.inf]), n_periods=2)
-    >>> s.add(np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0, 1, 1]))
+    >>> u, bounds = s.add(np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0, 1, 1]))
     >>> s.count.tolist(), s.mean().tolist()
     ([1.0, 2.0], [[1.0, 2.0], [0.5, 1.0]])
     """
