@@ -61,20 +61,32 @@ def _wvar(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * (x - m) ** 2) / (sw - np.sum(w**2) / sw))
 
 
-def _ecdf_stats(x: np.ndarray, treated: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+def _ecdf_stats(xt, wt, xc, wc) -> tuple[float, float]:
     """Mean and max over the pooled unique values of ``|F_t - F_c|`` (weighted eCDFs).
 
-    One stable sort of the pooled values: each group's eCDF at a value is the cumulative
-    sum of its weights (the other group's entered as 0) at the last position of that
-    value's run. The sums are those of sorting each group alone, addition for addition.
+    Each eCDF at a value ``v`` is the group's cumulative weight, summed in ascending order
+    of the group's values, after its ``n(x <= v)`` units. The counts come from one sort of
+    the pooled values: the smaller group's by locating its values in the grid of unique
+    values, the larger group's as the pooled count minus that.
     """
-    o = np.argsort(x, kind="stable")
-    xs, ts, ws = x[o], treated[o], w[o]
-    last = np.flatnonzero(np.append(xs[1:] != xs[:-1], True))
-    ft = np.cumsum(np.where(ts, ws, 0.0))[last] / w[treated].sum()
-    fc = np.cumsum(np.where(ts, 0.0, ws))[last] / w[~treated].sum()
-    diff = np.abs(ft - fc)
+    pooled = np.sort(np.concatenate([xt, xc]))
+    first = np.append(True, pooled[1:] != pooled[:-1])
+    grid = pooled[first]
+    n_pooled = np.append(np.flatnonzero(first)[1:], pooled.size)  # pooled values <= grid
+    small = xt if xt.size <= xc.size else xc
+    n_small = np.cumsum(np.bincount(np.searchsorted(grid, small), minlength=grid.size))
+    n_t, n_c = (n_small, n_pooled - n_small) if small is xt else (n_pooled - n_small, n_small)
+    diff = np.abs(_cumulative_weights(xt, wt)[n_t] - _cumulative_weights(xc, wc)[n_c])
     return float(diff.mean()), float(diff.max())
+
+
+def _cumulative_weights(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``c[j]``: the share of the weight in the ``j`` smallest ``x`` (data order among ties)."""
+    if w.size and (w != w[0]).any():
+        w_sorted = w[np.argsort(x, kind="stable")]
+    else:  # equal weights sum the same in any order: no sort
+        w_sorted = w
+    return np.concatenate([[0.0], np.cumsum(w_sorted)]) / w.sum()
 
 
 def _is_binary(x: np.ndarray) -> bool:
@@ -107,7 +119,7 @@ def _stats(x, t, w, binary, sd):
     vt, vc = _wvar(xt, wt), _wvar(xc, wc)
     # constant among the controls: Inf (as R), or NaN when constant in both groups
     vr = vt / vc if vc > 0 else (np.inf if vt > 0 else np.nan)
-    em, ex = _ecdf_stats(x, treated, w)
+    em, ex = _ecdf_stats(xt, wt, xc, wc)
     return smd, vr, em, ex
 
 
