@@ -137,7 +137,9 @@ def test_did_limit_workers_agree(tmp_path):
 
 def test_registry_scale_worker_runs_every_stage(tmp_path):
     folder = panel_build.generate(20_000, tmp_path / "events")
-    out = registry_scale.worker("duckdb", folder, memory_gb=2.0)
+    # the worker's watchdog measures this whole process (pytest, grown by the suite): a
+    # budget above the machine's memory, so that it never stops the test run
+    out = registry_scale.worker("duckdb", folder, memory_gb=200.0)
     assert set(out["stages"]) == {"open_validate", "trajectories", "family_panel", "att_gt"}
     assert out["n_trajectories"] > 0 and out["panel_rows"] > 0 and out["n_cells"] > 0
     assert all(s["seconds"] >= 0 and s["peak_mb"] > 0 for s in out["stages"].values())
