@@ -23,10 +23,6 @@ _NULL_AS = {"integer": "int64", "number": "float64", "date": "date", "string": "
 _REQUIRED = tuple(name for name, spec in TABLES.items() if spec.required)
 
 
-def _connect(database: str | Path | None) -> Any:
-    return connect("duckdb", database)
-
-
 def _type_null_columns(tables: dict[str, ir.Table]) -> dict[str, ir.Table]:
     """Give columns with no values (null type) the type the schema expects.
 
@@ -171,7 +167,7 @@ class RecordStore:
             "exposures": exposures,
             "providers": providers,
         }
-        con = _connect(database)
+        con = connect("duckdb", database)
         loaded: dict[str, ir.Table] = {}
         for name, frame in frames.items():
             if frame is None:
